@@ -10,7 +10,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 PKGS=(build-essential cmake ninja-build pkg-config git python3
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
-  libcurl4-openssl-dev libssl-dev libzstd-dev zlib1g-dev libpugixml-dev
+  libcurl4-openssl-dev libssl-dev libcrypt-dev libzstd-dev zlib1g-dev libpugixml-dev
   clang libclang-rt-14-dev curl nodejs npm)
 
 missing=()
