@@ -58,3 +58,40 @@ TEST(StatusTest, ContextAndCodes) {
 
 }  // namespace
 }  // namespace aero
+
+#include <thread>
+
+#include "common/bounded_queue.h"
+#include "common/cancel.h"
+
+namespace aero {
+namespace {
+
+TEST(BoundedQueueTest, BackPressureAndClose) {
+  BoundedQueue<int> q(2);
+  std::thread producer([&] {
+    for (int i = 0; i < 100; ++i) ASSERT_TRUE(q.Push(i));
+    q.Close();
+  });
+  int expected = 0;
+  while (auto v = q.Pop()) {
+    EXPECT_LE(q.size(), 2u);
+    EXPECT_EQ(*v, expected++);
+  }
+  producer.join();
+  EXPECT_EQ(expected, 100);
+  EXPECT_FALSE(q.Push(1));
+}
+
+TEST(CancelTokenTest, WakesWaiters) {
+  CancelToken t;
+  std::thread th([&] { t.Cancel("stop"); });
+  EXPECT_TRUE(t.WaitFor(std::chrono::seconds(30)));
+  th.join();
+  EXPECT_EQ(t.reason(), "stop");
+  CancelToken idle;
+  EXPECT_FALSE(idle.WaitFor(std::chrono::milliseconds(1)));
+}
+
+}  // namespace
+}  // namespace aero
