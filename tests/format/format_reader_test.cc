@@ -1,0 +1,314 @@
+// Reader tests: tolerant forms (backup-go spellings, 3.0/3.2 headers, `X` and `* e` lines), every
+// error class (truncation at every byte, bad escapes, bad base64, limits, overflow) with file name
+// and line in the message, and bounded memory on oversized lengths.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+
+#include "format/asb_writer.h"
+#include "format_test_util.h"
+
+namespace aero {
+namespace {
+
+using namespace aero::testing;
+
+const std::string kHead = "Version 3.1\n# namespace test\n";
+const std::string kRec = "+ n test\n+ d BwgJCgsMDQ4PEBESExQVFhcYGRo=\n+ g 1\n+ t 0\n";
+
+// Parses one record made of kHead + kRec + "+ b N\n" + bins; returns the status and the record.
+Parsed OneRecord(const std::string& bins_part, int nbins = 1) {
+  return ParseAll(kHead + kRec + "+ b " + std::to_string(nbins) + "\n" + bins_part, "one.asb");
+}
+
+void ExpectCorrupt(const Parsed& p, const std::string& needle, const std::string& file = "one.asb") {
+  ASSERT_FALSE(p.status.ok()) << "expected an error containing: " << needle;
+  EXPECT_EQ(p.status.code(), ErrorCode::kCorrupt) << p.status.ToString();
+  EXPECT_NE(p.status.message().find(file + ": line "), std::string::npos) << p.status.message();
+  EXPECT_NE(p.status.message().find(needle), std::string::npos) << p.status.message();
+}
+
+TEST(Reader, GoSpellingsOfDoubles) {
+  struct Case {
+    const char* text;
+    double want;
+  } cases[] = {{"1.1", 1.1}, {"NaN", NAN}, {"+Inf", INFINITY}, {"-Inf", -INFINITY}, {"1E+21", 1e21},
+               {"1e21", 1e21}, {"-2.5e-3", -2.5e-3}, {"Infinity", INFINITY}, {"+3", 3.0}, {".5", 0.5},
+               {"5.", 5.0}, {"1e-400", 0.0}};
+  for (const auto& c : cases) {
+    Parsed p = OneRecord(std::string("- D x ") + c.text + "\n");
+    ASSERT_TRUE(p.status.ok()) << c.text << ": " << p.status.ToString();
+    const std::string& data = p.entities.at(0).record.bins.at(0).data;
+    uint64_t bits = GetU64BE(data.data());
+    double got;
+    std::memcpy(&got, &bits, sizeof got);
+    if (std::isnan(c.want)) {
+      EXPECT_TRUE(std::isnan(got)) << c.text;
+    } else {
+      EXPECT_EQ(got, c.want) << c.text;
+    }
+  }
+  for (const char* bad : {"1.2.3", "e5", "1e", "0x10", "nan(1)", "1,5", "--1", "", "inf5", "1e+"}) {
+    ExpectCorrupt(OneRecord(std::string("- D x ") + bad + "\n"), "double value");
+  }
+}
+
+TEST(Reader, LegacyAndGoForms) {
+  // X (base64) string forms for keys and bins, '!' on any bytes letter, a `* e` line, a global
+  // line between records, version 3.2.
+  std::string f =
+      "Version 3.2\n# namespace test\n"
+      "+ k X 8 a2V5MQ==\n" + kRec + "+ b 2\n- X s 4 YWJj\n- L! l 2 \x91\x01\n"
+      "* e test demo eidx N 1 b N kwOBpGFiYw== ZXhwcg==\n"
+      "* e test demo eidx2 N 1 b N ZXhwcg==\n"
+      "* i test demo ctxidx L 1 b S kwOBpGFiYw==\n" +
+      kRec + "+ b 0\n";
+  Parsed p = ParseAll(f);
+  ASSERT_TRUE(p.status.ok()) << p.status.ToString();
+  EXPECT_EQ(p.header.version, "3.2");
+  ASSERT_EQ(p.entities.size(), 5u);
+  const Record& r = p.entities[0].record;
+  ASSERT_TRUE(r.key.has_value());
+  EXPECT_EQ(r.key->type, ParticleType::kString);
+  EXPECT_EQ(r.key->data, "key1");
+  EXPECT_EQ(r.bins[0], StrBin("s", "abc"));
+  EXPECT_EQ(r.bins[1], BytesBin("l", ParticleType::kList, "\x91\x01"));
+  EXPECT_EQ(p.entities[1].sindex.context, "kwOBpGFiYw==");
+  EXPECT_EQ(p.entities[1].sindex.expression, "ZXhwcg==");
+  EXPECT_EQ(p.entities[2].sindex.context, "");
+  EXPECT_EQ(p.entities[2].sindex.expression, "ZXhwcg==");
+  EXPECT_EQ(p.entities[3].sindex.context, "kwOBpGFiYw==");
+  EXPECT_EQ(p.entities[3].sindex.expression, "");
+  EXPECT_EQ(p.entities[4].line, 14u);
+  EXPECT_TRUE(p.entities[4].record.bins.empty());
+}
+
+TEST(Reader, ExpressionIndexRoundTrips) {
+  SecondaryIndex s;
+  s.ns = "test";
+  s.name = "e";
+  s.paths = {SindexPath{"b", SindexDataType::kNumeric}};
+  s.context = "kwOBpGFiYw==";
+  s.expression = "ZXhwcg==";
+  std::string text = kHead;
+  ASSERT_TRUE(EncodeSecondaryIndex(s, &text).ok());
+  Parsed p = ParseAll(text);
+  ASSERT_TRUE(p.status.ok()) << p.status.ToString();
+  ASSERT_EQ(p.entities.size(), 1u);
+  EXPECT_EQ(p.entities[0].sindex, s);
+}
+
+TEST(Reader, Version30KeepsBackslashesAndRejectsGlobals) {
+  std::string f = "Version 3.0\n# namespace test\n" + kRec + "+ b 1\n- I a\\b 1\n";
+  Parsed p = ParseAll(f);
+  ASSERT_TRUE(p.status.ok()) << p.status.ToString();
+  EXPECT_EQ(p.entities.at(0).record.bins.at(0).name, "a\\b");
+  ExpectCorrupt(ParseAll("Version 3.0\n# namespace test\n* u L a.lua 0 \n", "one.asb"), "version 3.0");
+}
+
+TEST(Reader, HeaderErrors) {
+  ExpectCorrupt(ParseAll("", "one.asb"), "empty file");
+  ExpectCorrupt(ParseAll("Version 3.1", "one.asb"), "truncated");
+  ExpectCorrupt(ParseAll("Version 4.0\n", "one.asb"), "unsupported .asb version 4.0");
+  ExpectCorrupt(ParseAll("\x28\xb5\x2f\xfd garbage\n", "one.asb"), "wrong encryption key");
+  ExpectCorrupt(ParseAll("Version 3.1\n# namespaces test\n", "one.asb"), "unknown meta line");
+  ExpectCorrupt(ParseAll("Version 3.1\n# namespace test", "one.asb"), "truncated");
+  ExpectCorrupt(ParseAll("Version 3.1\n# first-file x\n", "one.asb"), "expected end of line");
+  ExpectCorrupt(ParseAll(kHead + "? what\n", "one.asb"), "expected a record ('+') or global ('*') line");
+  // Meta lines are only valid directly after the header.
+  ExpectCorrupt(ParseAll(kHead + kRec + "+ b 0\n# first-file\n", "one.asb"), "found '#'");
+}
+
+TEST(Reader, HeaderOnlyFileIsValidAndEmpty) {
+  Parsed p = ParseAll(kHead + "# first-file\n");
+  ASSERT_TRUE(p.status.ok()) << p.status.ToString();
+  EXPECT_TRUE(p.header.first_file);
+  EXPECT_TRUE(p.entities.empty());
+}
+
+TEST(Reader, RecordStructureErrors) {
+  ExpectCorrupt(ParseAll(kHead + "+ d BwgJCgsMDQ4PEBESExQVFhcYGRo=\n", "one.asb"), "'+ n'");
+  ExpectCorrupt(ParseAll(kHead + "+ n test\n+ g 1\n", "one.asb"), "'+ d'");
+  ExpectCorrupt(ParseAll(kHead + "+ n test\n+ d BwgJCgsMDQ4PEBESExQVFhcYGRo=\n+ t 1\n", "one.asb"), "'+ g'");
+  ExpectCorrupt(ParseAll(kHead + "+ n \n", "one.asb"), "empty namespace");
+  ExpectCorrupt(ParseAll(kHead + "+ k Q 1\n", "one.asb"), "unknown key type 'Q'");
+  ExpectCorrupt(ParseAll(kHead + "+ k S! 1 a\n", "one.asb"), "'!' is only valid on bytes keys");
+  ExpectCorrupt(ParseAll(kHead + "+ n test\n+ d AQID\n", "one.asb"), "digest has 3 bytes");
+  ExpectCorrupt(ParseAll(kHead + "+ n test\n+ d not*base64*at*all=\n", "one.asb"), "invalid base64 digest");
+}
+
+TEST(Reader, NumberLimits) {
+  ExpectCorrupt(ParseAll(kHead + "+ n test\n+ d BwgJCgsMDQ4PEBESExQVFhcYGRo=\n+ g 65536\n", "one.asb"),
+                "generation '65536' exceeds 65535");
+  ExpectCorrupt(OneRecord("", 65536), "bin count '65536' exceeds 65535");
+  ExpectCorrupt(ParseAll(kHead + "+ n test\n+ d BwgJCgsMDQ4PEBESExQVFhcYGRo=\n+ g 1\n+ t 4294967296\n", "one.asb"),
+                "expiry '4294967296' exceeds 4294967295");
+  ExpectCorrupt(ParseAll(kHead + "+ n test\n+ d BwgJCgsMDQ4PEBESExQVFhcYGRo=\n+ g -1\n", "one.asb"),
+                "not a decimal number");
+  ExpectCorrupt(OneRecord("- I x 9223372036854775808\n"), "does not fit in 64 bits");
+  ExpectCorrupt(OneRecord("- I x -9223372036854775809\n"), "does not fit in 64 bits");
+  ExpectCorrupt(OneRecord("- I x 12a\n"), "invalid integer value");
+  ExpectCorrupt(OneRecord("- I x +5\n"), "invalid integer value");
+  ExpectCorrupt(OneRecord("- I x \n"), "missing integer value");
+  ExpectCorrupt(ParseAll(kHead + "+ k I 99999999999999999999\n", "one.asb"), "integer key");
+}
+
+TEST(Reader, BinErrors) {
+  ExpectCorrupt(OneRecord("- Z b X\n"), "invalid boolean value 'X'");
+  ExpectCorrupt(OneRecord("- U ldt 1 x\n"), "LDT");
+  ExpectCorrupt(OneRecord("- S! s 1 x\n"), "'!' is only valid on bytes-typed bins");
+  ExpectCorrupt(OneRecord("- I my bin 5\n"), "invalid integer value 'bin'");  // unescaped space
+  ExpectCorrupt(OneRecord("- N gone x\n"), "expected end of line");
+  ExpectCorrupt(OneRecord("- S s 3 abcd\n"), "expected end of line after the bin value");
+  ExpectCorrupt(OneRecord("- S s 3abc\n"), "invalid length");
+  ExpectCorrupt(OneRecord("- I x 1\n- I y 2\n", 1), "expected a record ('+') or global ('*') line, found '-'");
+}
+
+TEST(Reader, BadBase64) {
+  ExpectCorrupt(OneRecord("- B b 4 AQI*\n"), "invalid base64 in bytes value");
+  ExpectCorrupt(OneRecord("- B b 3 AQI\n"), "not a multiple of 4");
+  ExpectCorrupt(OneRecord("- M b 4 A===\n"), "invalid base64");
+  ExpectCorrupt(OneRecord("- X b 4 ====\n"), "invalid base64");
+  ExpectCorrupt(ParseAll(kHead + "+ k B 4 AQ=D\n", "one.asb"), "invalid base64 in bytes key");
+}
+
+TEST(Reader, BadEscapes) {
+  // A backslash at the very end of the file has nothing to escape.
+  ExpectCorrupt(OneRecord("- I name\\"), "truncated");
+  ExpectCorrupt(ParseAll("Version 3.1\n# namespace te\\", "one.asb"), "truncated");
+  // An escaped LF inside a name is part of the name; the line count still advances past it.
+  Parsed p = OneRecord("- I a\\\nb 1\n");
+  ASSERT_TRUE(p.status.ok()) << p.status.ToString();
+  EXPECT_EQ(p.entities[0].record.bins[0].name, "a\nb");
+  Parsed q = OneRecord("- I a\\\nb 1\n- I c x\n", 2);
+  ExpectCorrupt(q, "line 10 ");
+}
+
+TEST(Reader, GlobalErrors) {
+  ExpectCorrupt(ParseAll(kHead + "* x test\n", "one.asb"), "unknown global line type 'x'");
+  ExpectCorrupt(ParseAll(kHead + "* i test demo i N 0\n", "one.asb"), "has 0 paths");
+  ExpectCorrupt(ParseAll(kHead + "* i test demo i Q 1 b N\n", "one.asb"), "invalid index type 'Q'");
+  ExpectCorrupt(ParseAll(kHead + "* i test demo i N 1 b I\n", "one.asb"), "invalid index data type 'I'");
+  ExpectCorrupt(ParseAll(kHead + "* i test demo i N 2 b N\n", "one.asb"), "a space before the index bin");
+  ExpectCorrupt(ParseAll(kHead + "* e test demo i N 1 b N\n", "one.asb"), "without an expression");
+  ExpectCorrupt(ParseAll(kHead + "* u J a.js 0 \n", "one.asb"), "invalid UDF type 'J'");
+  ExpectCorrupt(ParseAll(kHead + "* u L a.lua 10 short\n", "one.asb"), "truncated");
+}
+
+TEST(Reader, TruncationAtEveryByteIsAnErrorUnlessBetweenEntities) {
+  for (const char* file : {"example.asb", "bins.asb", "compact.asb", "globals.asb", "keys.asb"}) {
+    std::string data = ReadDataFile(file);
+    Parsed full = ParseAll(data, file);
+    ASSERT_TRUE(full.status.ok()) << full.status.ToString();
+    // The header+meta end is a clean boundary too.
+    size_t header_end = data.find("\n+ ");
+    size_t g = data.find("\n* ");
+    if (g != std::string::npos && g < header_end) header_end = g;
+    for (size_t len = 0; len < data.size(); ++len) {
+      Parsed p = ParseAll(std::string_view(data).substr(0, len), file);
+      bool boundary = std::find(full.end_offsets.begin(), full.end_offsets.end(), len) != full.end_offsets.end() ||
+                      (header_end != std::string::npos && len == header_end + 1);
+      if (boundary) {
+        EXPECT_TRUE(p.status.ok()) << file << " cut at " << len << ": " << p.status.ToString();
+      } else if (p.status.ok()) {
+        // A cut inside the meta section can end on a complete meta line; nothing else may pass.
+        EXPECT_TRUE(p.entities.empty() && len <= header_end + 1 && data[len - 1] == '\n')
+            << file << " cut at " << len << " parsed without error";
+      } else {
+        EXPECT_EQ(p.status.code(), ErrorCode::kCorrupt);
+        EXPECT_NE(p.status.message().find(std::string(file) + ": line "), std::string::npos) << p.status.message();
+      }
+    }
+  }
+}
+
+TEST(Reader, TruncatedRecordSaysSo) {
+  std::string data = ReadDataFile("example.asb");
+  // Cut right after the "+ b 10" line of the first record.
+  size_t cut = data.find("+ b 10\n") + 7;
+  Parsed p = ParseAll(std::string_view(data).substr(0, cut), "example.asb");
+  ExpectCorrupt(p, "file ends inside a record (bin 1 of 10", "example.asb");
+  EXPECT_EQ(p.entities.size(), 3u);  // the globals before it were delivered
+}
+
+TEST(Reader, MissingFinalNewline) {
+  ExpectCorrupt(OneRecord("- I x 1"), "truncated");
+  ExpectCorrupt(ParseAll(kHead + "* u L a.lua 1 x", "one.asb"), "truncated");
+}
+
+TEST(Reader, OversizedLengthsAreRejectedWithoutAllocating) {
+  ExpectCorrupt(OneRecord("- S s 99999999999999 x\n"), "exceeds the limit");
+  AsbReaderOptions small;
+  small.max_value_bytes = 4;
+  small.max_token_bytes = 8;
+  Parsed p = ParseAll(kHead + kRec + "+ b 1\n- S s 5 abcde\n", "one.asb", SIZE_MAX, small);
+  ExpectCorrupt(p, "string value length 5 exceeds the limit of 4 bytes");
+  p = ParseAll(kHead + kRec + "+ b 1\n- I abcdefghij 1\n", "one.asb", SIZE_MAX, small);
+  ExpectCorrupt(p, "bin name longer than 8 bytes");
+  // A declared length far beyond the data: truncation error, not a giant allocation.
+  ExpectCorrupt(OneRecord("- S s 200000000 abc\n"), "truncated");
+}
+
+TEST(Reader, ErrorsAreSticky) {
+  std::string data = kHead + "? bad\n" + kRec + "+ b 0\n";
+  auto in = StringInputStream::View(data);
+  AsbReader reader(&in, "sticky.asb");
+  AsbEntity e;
+  auto r1 = reader.Next(&e);
+  ASSERT_FALSE(r1.ok());
+  auto r2 = reader.Next(&e);
+  ASSERT_FALSE(r2.ok());
+  EXPECT_EQ(r1.status().message(), r2.status().message());
+}
+
+// A stream that fails after some bytes: the error comes back with the file name, not as EOF.
+class FailingStream : public InputStream {
+ public:
+  explicit FailingStream(std::string data) : data_(std::move(data)) {}
+  Result<size_t> Read(char* buf, size_t n) override {
+    if (pos_ >= data_.size()) return Status(ErrorCode::kIo, "disk on fire");
+    size_t take = std::min(n, data_.size() - pos_);
+    std::memcpy(buf, data_.data() + pos_, take);
+    pos_ += take;
+    return take;
+  }
+
+ private:
+  std::string data_;
+  size_t pos_ = 0;
+};
+
+TEST(Reader, StreamErrorsAreNotEndOfFile) {
+  for (std::string prefix : {std::string(), kHead, kHead + kRec + "+ b 0\n", kHead + kRec}) {
+    FailingStream in(prefix);
+    AsbReader reader(&in, "failing.asb");
+    AsbEntity e;
+    Status s;
+    for (int i = 0; i < 5; ++i) {
+      auto r = reader.Next(&e);
+      if (!r.ok()) {
+        s = r.status();
+        break;
+      }
+      ASSERT_TRUE(*r) << "clean end reported on a failing stream";
+    }
+    ASSERT_FALSE(s.ok());
+    EXPECT_EQ(s.code(), ErrorCode::kIo) << s.ToString();
+    EXPECT_NE(s.message().find("failing.asb"), std::string::npos) << s.message();
+    EXPECT_NE(s.message().find("disk on fire"), std::string::npos) << s.message();
+  }
+}
+
+TEST(Reader, LineNumbersCountPayloadNewlines) {
+  // The UDF spans physical lines 3-6; the record after it starts on line 7.
+  std::string f = kHead + "* u L a.lua 6 a\nb\nc\n\n" + kRec + "+ b 0\n";
+  Parsed p = ParseAll(f);
+  ASSERT_TRUE(p.status.ok()) << p.status.ToString();
+  ASSERT_EQ(p.entities.size(), 2u);
+  EXPECT_EQ(p.entities[0].line, 3u);
+  EXPECT_EQ(p.entities[1].line, 7u);
+}
+
+}  // namespace
+}  // namespace aero
