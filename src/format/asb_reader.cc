@@ -129,7 +129,10 @@ class AsbReader::Impl {
     pos_ = end_ = 0;
     auto r = in_->Read(buf_.data(), buf_.size());
     if (!r.ok()) {
-      io_error_ = r.status().WithContext(file_name_ + ": reading at decoded byte " + std::to_string(consumed()));
+      // Wrappers (zstd, AES) already name the file; add the name only when it is missing.
+      io_error_ = r.status().message().find(file_name_) == std::string::npos
+                      ? r.status().WithContext(file_name_ + ": reading at decoded byte " + std::to_string(consumed()))
+                      : r.status();
       return false;
     }
     if (*r == 0) {

@@ -358,8 +358,8 @@ Result<size_t> AesCtrInputStream::Read(char* buf, size_t n) {
   size_t got = *r;
   if (got == 0) return size_t{0};
   int len = 0;
-  // CTR decryption in place (OpenSSL allows in == out).
-  if (EVP_DecryptUpdate(static_cast<EVP_CIPHER_CTX*>(ctx_), reinterpret_cast<unsigned char*>(buf), &len,
+  // CTR decryption is the keystream XOR, i.e. the encrypt operation; in place (in == out is allowed).
+  if (EVP_EncryptUpdate(static_cast<EVP_CIPHER_CTX*>(ctx_), reinterpret_cast<unsigned char*>(buf), &len,
                         reinterpret_cast<const unsigned char*>(buf), static_cast<int>(got)) != 1 ||
       static_cast<size_t>(len) != got)
     return failed_ = Status(ErrorCode::kInternal, name_ + ": AES-CTR decryption failed at file byte " +
