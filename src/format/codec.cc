@@ -216,8 +216,8 @@ Status ZstdOutputStream::Close() {
   return inner_->Close();
 }
 
-ZstdInputStream::ZstdInputStream(std::unique_ptr<InputStream> inner, std::string name)
-    : inner_(std::move(inner)), name_(std::move(name)), dctx_(ZSTD_createDCtx()) {
+ZstdInputStream::ZstdInputStream(std::unique_ptr<InputStream> inner, std::string name, uint64_t file_offset)
+    : inner_(std::move(inner)), name_(std::move(name)), dctx_(ZSTD_createDCtx()), consumed_(file_offset) {
   in_buf_.resize(ZSTD_DStreamInSize());
 }
 
@@ -235,7 +235,7 @@ Result<size_t> ZstdInputStream::Read(char* buf, size_t n) {
     size_t used = in.pos - in_pos_;
     if (ZSTD_isError(ret))
       return failed_ = Status(ErrorCode::kCorrupt,
-                              name_ + ": zstd decompression failed near compressed byte " + std::to_string(consumed_) +
+                              name_ + ": zstd decompression failed near file byte " + std::to_string(consumed_) +
                                   ": " + ZSTD_getErrorName(ret) +
                                   " (file not zstd-compressed, damaged, or wrong encryption key?)");
     consumed_ += used;
@@ -245,7 +245,7 @@ Result<size_t> ZstdInputStream::Read(char* buf, size_t n) {
     if (in_pos_ < in_size_) continue;
     if (inner_eof_) {
       if (fed_ && last_ret_ != 0)
-        return failed_ = Status(ErrorCode::kCorrupt, name_ + ": truncated: zstd stream ends inside a frame at compressed byte " +
+        return failed_ = Status(ErrorCode::kCorrupt, name_ + ": truncated: zstd stream ends inside a frame at file byte " +
                                                          std::to_string(consumed_));
       return size_t{0};
     }
@@ -393,7 +393,10 @@ Result<std::unique_ptr<InputStream>> WrapInput(std::unique_ptr<InputStream> stor
     top = std::make_unique<AesCtrInputStream>(std::move(top), key, file_name);
     OPENSSL_cleanse(key.data(), key.size());
   }
-  if (options.compression == CompressionMode::kZstd) top = std::make_unique<ZstdInputStream>(std::move(top), file_name);
+  if (options.compression == CompressionMode::kZstd) {
+    uint64_t iv_bytes = options.encryption != EncryptionMode::kNone ? 16 : 0;
+    top = std::make_unique<ZstdInputStream>(std::move(top), file_name, iv_bytes);
+  }
   return top;
 }
 

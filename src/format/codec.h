@@ -73,7 +73,9 @@ class ZstdOutputStream : public OutputStream {
 class ZstdInputStream : public InputStream {
  public:
   // Decodes concatenated zstd frames until the inner stream ends; `name` is used in errors.
-  ZstdInputStream(std::unique_ptr<InputStream> inner, std::string name);
+  // file_offset: bytes of the stored file before the compressed stream (16 when encrypted), so that
+  // errors give the position in the file.
+  ZstdInputStream(std::unique_ptr<InputStream> inner, std::string name, uint64_t file_offset = 0);
   ~ZstdInputStream() override;
   Result<size_t> Read(char* buf, size_t n) override;
 
@@ -83,7 +85,7 @@ class ZstdInputStream : public InputStream {
   void* dctx_;
   std::string in_buf_;
   size_t in_pos_ = 0, in_size_ = 0;
-  uint64_t consumed_ = 0;  // compressed bytes handed to the decoder
+  uint64_t consumed_ = 0;  // file position of the next compressed byte handed to the decoder
   bool inner_eof_ = false;
   bool fed_ = false;
   size_t last_ret_ = 0;
