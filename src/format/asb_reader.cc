@@ -3,6 +3,7 @@
 #include "format/asb_reader.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <limits>
@@ -55,6 +56,45 @@ std::string Shown(const std::string& s) {
   }
   if (s.size() > kMax) out += "...";
   return "'" + out + "'";
+}
+
+// Strict RFC 4648 base64 (as common/base64.h) decoded into *out, reusing its capacity.
+bool DecodeBase64Into(std::string_view in, std::string* out) {
+  static const auto kTable = [] {
+    std::array<int8_t, 256> t{};
+    t.fill(-1);
+    const char* a = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(a[i])] = static_cast<int8_t>(i);
+    return t;
+  }();
+  out->clear();
+  if (in.size() % 4 != 0) return false;
+  if (in.empty()) return true;
+  size_t pad = in[in.size() - 1] == '=' ? (in[in.size() - 2] == '=' ? 2 : 1) : 0;
+  out->resize(in.size() / 4 * 3 - pad);
+  char* o = out->data();
+  auto v = [&](size_t i) { return kTable[static_cast<unsigned char>(in[i])]; };
+  size_t full = in.size() - (pad ? 4 : 0);
+  for (size_t i = 0; i < full; i += 4) {
+    int a = v(i), b = v(i + 1), c = v(i + 2), d = v(i + 3);
+    if ((a | b | c | d) < 0) return false;
+    uint32_t x = (uint32_t(a) << 18) | (uint32_t(b) << 12) | (uint32_t(c) << 6) | uint32_t(d);
+    *o++ = static_cast<char>(x >> 16);
+    *o++ = static_cast<char>(x >> 8);
+    *o++ = static_cast<char>(x);
+  }
+  if (pad) {
+    size_t i = full;
+    int a = v(i), b = v(i + 1);
+    if ((a | b) < 0) return false;
+    *o++ = static_cast<char>((a << 2) | (b >> 4));
+    if (pad == 1) {
+      int c = v(i + 2);
+      if (c < 0) return false;
+      *o++ = static_cast<char>(((b & 15) << 4) | (c >> 2));
+    }
+  }
+  return true;
 }
 
 }  // namespace
@@ -203,16 +243,17 @@ class AsbReader::Impl {
     }
   }
 
-  // A plain (unescaped) token up to ' ' or '\n', for numbers and letters.
+  // A plain (unescaped) token up to ' ' or '\n', for numbers and letters; at most 400 bytes.
   Status ReadPlain(std::string* out, const char* what) {
     out->clear();
     for (;;) {
-      int c = Peek();
-      if (c < 0) return AtEnd(what);
-      if (c == ' ' || c == '\n') return Status::Ok();
-      out->push_back(static_cast<char>(c));
-      Advance();
+      if (pos_ == end_ && !Fill()) return AtEnd(what);
+      size_t i = pos_;
+      while (i < end_ && buf_[i] != ' ' && buf_[i] != '\n') ++i;
+      out->append(buf_.data() + pos_, i - pos_);  // no LF in the run: the line count is unchanged
+      pos_ = i;
       if (out->size() > 400) return Corrupt(std::string(what) + " is too long");
+      if (pos_ < end_) return Status::Ok();
     }
   }
 
@@ -253,21 +294,27 @@ class AsbReader::Impl {
     if (b < e && *b == '+') ++b;  // from_chars takes no leading '+'
     const char* body = (b < e && *b == '-') ? b + 1 : b;
     if (body == e) return Corrupt(std::string("missing ") + what);
-    std::string lower;
-    for (const char* p = body; p < e; ++p) lower.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(*p))));
-    bool special = lower == "nan" || lower == "inf" || lower == "infinity";
+    // ASCII lower case by OR 0x20: only used to compare with letters, digits and '.', which it keeps apart.
+    auto lc = [](char c) { return static_cast<char>(c | 0x20); };
+    auto is_word = [&](std::string_view w) {
+      if (static_cast<size_t>(e - body) != w.size()) return false;
+      for (size_t i = 0; i < w.size(); ++i)
+        if (lc(body[i]) != w[i]) return false;
+      return true;
+    };
+    bool special = is_word("nan") || is_word("inf") || is_word("infinity");
     if (!special) {
       // digits, at most one '.', at most one exponent with optional sign and at least one digit.
       bool dot = false, exp = false, mant_digit = false, exp_digit = false;
-      for (size_t i = 0; i < lower.size(); ++i) {
-        char c = lower[i];
+      for (const char* p = body; p < e; ++p) {
+        char c = *p;
         if (c >= '0' && c <= '9') {
           (exp ? exp_digit : mant_digit) = true;
         } else if (c == '.' && !dot && !exp) {
           dot = true;
-        } else if (c == 'e' && !exp && mant_digit) {
+        } else if ((c == 'e' || c == 'E') && !exp && mant_digit) {
           exp = true;
-          if (i + 1 < lower.size() && (lower[i + 1] == '+' || lower[i + 1] == '-')) ++i;
+          if (p + 1 < e && (p[1] == '+' || p[1] == '-')) ++p;
         } else {
           return Corrupt(std::string("invalid ") + what + " " + Shown(scratch_));
         }
@@ -315,9 +362,7 @@ class AsbReader::Impl {
     if (len % 4 != 0)
       return Corrupt(std::string("base64 ") + what + " length " + std::to_string(len) + " is not a multiple of 4");
     ABS_RETURN_IF_ERROR(ReadRaw(len, &b64_, what));
-    auto dec = Base64Decode(b64_);
-    if (!dec) return Corrupt(std::string("invalid base64 in ") + what);
-    *out = std::move(*dec);
+    if (!DecodeBase64Into(b64_, out)) return Corrupt(std::string("invalid base64 in ") + what);
     return Status::Ok();
   }
 

@@ -55,4 +55,27 @@ class FileSizeLimit {
   uint64_t limit_;
 };
 
+// Directory-mode output in one object: hands out DIR/<prefix>_<NNNNN>.asb paths and says when the
+// current file is full. One instance is shared by all workers of a backup (the counter is atomic);
+// each worker asks ShouldRoll() with its own file's committed bytes before writing a record.
+class FileRoller {
+ public:
+  FileRoller(std::string dir, std::string prefix, uint64_t limit_bytes, uint64_t first_number = 0)
+      : namer_(std::move(dir), std::move(prefix), first_number), limit_(limit_bytes) {}
+  std::string NextPath() { return namer_.NextPath(); }
+  bool ShouldRoll(uint64_t committed_bytes) const { return limit_.ShouldRoll(committed_bytes); }
+  uint64_t files_named() const { return namer_.files_named(); }
+  uint64_t limit_bytes() const { return limit_.limit_bytes(); }
+
+ private:
+  AsbFileNamer namer_;
+  FileSizeLimit limit_;
+};
+
+// backup-go's directory mode keeps sindexes and UDFs in "metadata_<ns>_<k>.asb" files (a reserved
+// prefix); a restore that applies metadata last recognises them by name.
+inline bool IsBackupGoMetadataFileName(std::string_view file_name) {
+  return file_name.substr(0, 9) == "metadata_" && IsAsbFileName(file_name);
+}
+
 }  // namespace aero

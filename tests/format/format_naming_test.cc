@@ -74,6 +74,25 @@ TEST(Naming, RollWhenCommittedBytesReachTheLimit) {
   EXPECT_FALSE(FileSizeLimit(0).ShouldRoll(1ull << 40));
 }
 
+TEST(Naming, FileRollerCombinesNamesAndLimit) {
+  FileRoller roller("/backups/test", "test", 1000);
+  EXPECT_EQ(roller.NextPath(), "/backups/test/test_00000.asb");
+  EXPECT_FALSE(roller.ShouldRoll(999));
+  EXPECT_TRUE(roller.ShouldRoll(1000));
+  EXPECT_EQ(roller.NextPath(), "/backups/test/test_00001.asb");
+  EXPECT_EQ(roller.files_named(), 2u);
+  FileRoller unlimited("d", "p", 0, 5);
+  EXPECT_FALSE(unlimited.ShouldRoll(UINT64_MAX));
+  EXPECT_EQ(unlimited.NextPath(), "d/p_00005.asb");
+}
+
+TEST(Naming, BackupGoMetadataFiles) {
+  EXPECT_TRUE(IsBackupGoMetadataFileName("metadata_test_1.asb"));
+  EXPECT_FALSE(IsBackupGoMetadataFileName("0_test_1.asb"));
+  EXPECT_FALSE(IsBackupGoMetadataFileName("metadata_test_1.asbx"));
+  EXPECT_FALSE(IsBackupGoMetadataFileName("metadata.yaml"));
+}
+
 TEST(Expiry, VoidTimeAndTtl) {
   const int64_t now = kCitrusleafEpoch + 1000;
   EXPECT_EQ(VoidTimeFromTtl(0xFFFFFFFFu, now), 0u);

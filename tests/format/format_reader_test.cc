@@ -171,6 +171,16 @@ TEST(Reader, BadBase64) {
   ExpectCorrupt(OneRecord("- M b 4 A===\n"), "invalid base64");
   ExpectCorrupt(OneRecord("- X b 4 ====\n"), "invalid base64");
   ExpectCorrupt(ParseAll(kHead + "+ k B 4 AQ=D\n", "one.asb"), "invalid base64 in bytes key");
+  ExpectCorrupt(OneRecord("- B b 8 AQ==BAU=\n"), "invalid base64");  // padding inside
+  ExpectCorrupt(OneRecord("- B b 8 A=IDBAU=\n"), "invalid base64");
+  // Each padding length decodes to the right size.
+  for (auto [text, bytes] : {std::pair<std::string, std::string>{"AQIDBA==", "\x01\x02\x03\x04"},
+                             {"AQIDBAU=", "\x01\x02\x03\x04\x05"},
+                             {"AQIDBAUG", "\x01\x02\x03\x04\x05\x06"}}) {
+    Parsed p = OneRecord("- B b 8 " + text + "\n");
+    ASSERT_TRUE(p.status.ok()) << p.status.ToString();
+    EXPECT_EQ(p.entities[0].record.bins[0].data, bytes);
+  }
 }
 
 TEST(Reader, BadEscapes) {
