@@ -50,7 +50,7 @@ Status IssuesToStatus(const std::vector<ConfigIssue>& issues, const std::string&
 // Structure only (no cross-reference checks). Errors: kInvalidArgument listing every problem.
 Result<ParsedConfig> ParseConfigYaml(std::string_view yaml_text, const ParseOptions& options = {});
 Result<ParsedConfig> ParseConfigJson(std::string_view json_text, const ParseOptions& options = {});
-Result<ParsedConfig> ParseConfigJson(const nlohmann::json& json, const ParseOptions& options = {});
+Result<ParsedConfig> ParseConfigJsonValue(const nlohmann::json& json, const ParseOptions& options = {});
 
 // Value and reference checks over a parsed document; empty = valid.
 std::vector<ConfigIssue> ValidateConfig(const Config& config, const ParseOptions& options = {});

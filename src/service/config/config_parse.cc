@@ -1007,7 +1007,7 @@ Result<ParsedConfig> ParseConfigYaml(std::string_view yaml_text, const ParseOpti
   return Finish(c, std::move(cfg));
 }
 
-Result<ParsedConfig> ParseConfigJson(const nlohmann::json& j, const ParseOptions& options) {
+Result<ParsedConfig> ParseConfigJsonValue(const nlohmann::json& j, const ParseOptions& options) {
   Ctx c;
   c.options = options;
   Config cfg;
@@ -1017,7 +1017,7 @@ Result<ParsedConfig> ParseConfigJson(const nlohmann::json& j, const ParseOptions
 
 Result<ParsedConfig> ParseConfigJson(std::string_view json_text, const ParseOptions& options) {
   ABS_ASSIGN_OR_RETURN(json j, ParseJsonText(json_text));
-  return ParseConfigJson(j, options);
+  return ParseConfigJsonValue(j, options);
 }
 
 Result<Cluster> ClusterFromJson(std::string_view text, std::vector<ConfigIssue>* warnings, const ParseOptions& o) {
