@@ -1,0 +1,183 @@
+// Backend fixtures: local temp dir, s3rver, azurite and the fake GCS, with their corruption hooks.
+#include "tests/storage/backends.h"
+
+#include <map>
+#include <mutex>
+
+#include "storage/factory.h"
+#include "tests/storage/fake_gcs.h"
+#include "tests/storage/peers.h"
+
+namespace aero::testing {
+
+StorageOptions TestOptions() {
+  StorageOptions o;
+  o.retry.max_attempts = 4;
+  o.retry.base_delay = std::chrono::milliseconds(5);
+  o.retry.max_delay = std::chrono::milliseconds(40);
+  o.connect_timeout_ms = 3000;
+  o.io_timeout_ms = 10000;
+  o.read_chunk_size = 1 << 20;
+  o.s3.min_part_size = 5 << 20;
+  o.s3.upload_parallelism = 3;
+  o.azure.block_size = 256 << 10;
+  o.azure.upload_parallelism = 3;
+  o.gcs.chunk_size = 256 << 10;
+  return o;
+}
+
+namespace {
+
+class LocalBackend : public Backend {
+ public:
+  std::string name() const override { return "local"; }
+  Result<std::unique_ptr<Storage>> Open(const std::string& prefix, StorageOptions options, int) override {
+    return OpenStorage(dir_.path() + "/" + prefix, options);
+  }
+  int upstream_port() const override { return 0; }
+  Status Corrupt(const std::string& prefix, const std::string&, const std::string& marker) override {
+    return CorruptFileContaining(dir_.path() + "/" + prefix, marker);
+  }
+  int throttle_status() const override { return 0; }
+  std::string throttle_body() const override { return ""; }
+  std::string denied_body() const override { return ""; }
+  std::string denied_message() const override { return ""; }
+  std::string content_type() const override { return ""; }
+  uint64_t part_size() const override { return 1 << 20; }
+
+ private:
+  TempDir dir_;
+};
+
+class S3Backend : public Backend {
+ public:
+  Status Start() { return peer_.Start(); }
+  std::string name() const override { return "s3"; }
+  Result<std::unique_ptr<Storage>> Open(const std::string& prefix, StorageOptions o, int port) override {
+    o.s3.region = "us-east-1";
+    o.s3.access_key_id = "S3RVER";
+    o.s3.secret_access_key = "S3RVER";
+    o.s3.endpoint_override = "http://127.0.0.1:" + std::to_string(port ? port : peer_.port);
+    return OpenStorage("s3://" + peer_.bucket + "/" + prefix, o);
+  }
+  int upstream_port() const override { return peer_.port; }
+  Status Corrupt(const std::string&, const std::string&, const std::string& marker) override {
+    return CorruptFileContaining(peer_.data_dir(), marker);
+  }
+  int throttle_status() const override { return 503; }
+  std::string throttle_body() const override {
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>SlowDown</Code><Message>Please reduce your request "
+           "rate.</Message></Error>";
+  }
+  std::string denied_body() const override {
+    return "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>Access Denied by "
+           "bucket policy</Message></Error>";
+  }
+  std::string denied_message() const override { return "AccessDenied: Access Denied by bucket policy"; }
+  std::string content_type() const override { return "application/xml"; }
+  uint64_t part_size() const override { return 5 << 20; }
+
+ private:
+  S3rverPeer peer_;
+};
+
+class AzureBackend : public Backend {
+ public:
+  Status Start() { return peer_.Start(); }
+  std::string name() const override { return "azure"; }
+  Result<std::unique_ptr<Storage>> Open(const std::string& prefix, StorageOptions o, int port) override {
+    o.azure.account_name = AzuritePeer::kAccount;
+    o.azure.account_key = AzuritePeer::kKey;
+    o.azure.endpoint = "http://127.0.0.1:" + std::to_string(port ? port : peer_.port) + "/" + AzuritePeer::kAccount;
+    return OpenStorage("azure://" + peer_.container + "/" + prefix, o);
+  }
+  int upstream_port() const override { return peer_.port; }
+  Status Corrupt(const std::string&, const std::string&, const std::string& marker) override {
+    return CorruptFileContaining(peer_.data_dir(), marker);
+  }
+  int throttle_status() const override { return 503; }
+  std::string throttle_body() const override {
+    return "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>ServerBusy</Code><Message>Ingress is over the "
+           "account limit.</Message></Error>";
+  }
+  std::string denied_body() const override {
+    return "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>AuthorizationPermissionMismatch</Code><Message>This "
+           "request is not authorized to perform this operation using this permission.</Message></Error>";
+  }
+  std::string denied_message() const override { return "AuthorizationPermissionMismatch: This request is not authorized"; }
+  std::string content_type() const override { return "application/xml"; }
+  uint64_t part_size() const override { return 256 << 10; }
+
+ private:
+  AzuritePeer peer_;
+};
+
+class GcsBackend : public Backend {
+ public:
+  Status Start() { return fake_.Start(); }
+  std::string name() const override { return "gcs"; }
+  Result<std::unique_ptr<Storage>> Open(const std::string& prefix, StorageOptions o, int port) override {
+    std::string origin = "http://127.0.0.1:" + std::to_string(port ? port : upstream_port());
+    o.gcs.key_json = fake_.key_json();
+    o.gcs.endpoint = origin;
+    o.gcs.token_endpoint = fake_.token_uri();  // the token endpoint is always reached directly
+    return OpenStorage("gs://" + fake_.bucket() + "/" + prefix, o);
+  }
+  int upstream_port() const override { return std::stoi(fake_.endpoint().substr(fake_.endpoint().rfind(':') + 1)); }
+  Status Corrupt(const std::string& prefix, const std::string& key, const std::string&) override {
+    return fake_.Corrupt(prefix + "/" + key);
+  }
+  int throttle_status() const override { return 429; }
+  std::string throttle_body() const override {
+    return R"({"error":{"code":429,"message":"The rate of change requests to the object is too high.","errors":[{"message":"The rate of change requests to the object is too high.","domain":"usageLimits","reason":"rateLimitExceeded"}]}})";
+  }
+  std::string denied_body() const override {
+    return R"({"error":{"code":403,"message":"backup@abs-test.iam.gserviceaccount.com does not have storage.objects.create access to the Google Cloud Storage object.","errors":[{"message":"denied","domain":"global","reason":"forbidden"}]}})";
+  }
+  std::string denied_message() const override { return "does not have storage.objects.create access"; }
+  std::string content_type() const override { return "application/json; charset=UTF-8"; }
+  uint64_t part_size() const override { return 256 << 10; }
+
+ private:
+  FakeGcs fake_;
+};
+
+std::mutex g_mu;
+std::map<std::string, std::unique_ptr<Backend>> g_backends;
+
+}  // namespace
+
+Backend* GetBackend(const std::string& name) {
+  std::lock_guard<std::mutex> lock(g_mu);
+  auto it = g_backends.find(name);
+  if (it != g_backends.end()) return it->second.get();
+  std::unique_ptr<Backend> b;
+  Status s;
+  if (name == "local") {
+    b = std::make_unique<LocalBackend>();
+  } else if (name == "s3") {
+    auto p = std::make_unique<S3Backend>();
+    s = p->Start();
+    b = std::move(p);
+  } else if (name == "azure") {
+    auto p = std::make_unique<AzureBackend>();
+    s = p->Start();
+    b = std::move(p);
+  } else if (name == "gcs") {
+    auto p = std::make_unique<GcsBackend>();
+    s = p->Start();
+    b = std::move(p);
+  }
+  if (!b || !s.ok()) {
+    fprintf(stderr, "cannot start backend %s: %s\n", name.c_str(), s.ToString().c_str());
+    return nullptr;
+  }
+  return (g_backends[name] = std::move(b)).get();
+}
+
+void ShutdownBackends() {
+  std::lock_guard<std::mutex> lock(g_mu);
+  g_backends.clear();
+}
+
+}  // namespace aero::testing

@@ -1,0 +1,450 @@
+// Interface-level tests run against every backend (local disk, S3 via s3rver, Azure via azurite, GCS via
+// the in-process fake), as pgBackRest tests its storage drivers: the same contract, once, for all.
+// Then fault tests through a loopback fault proxy for the network backends: throttling, 5xx, resets
+// mid-upload and after the reply was lost, stalls; the object must end up whole or absent.
+#include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+
+#include <csignal>
+#include <filesystem>
+#include <random>
+
+#include "storage/factory.h"
+#include "tests/storage/backends.h"
+#include "tests/storage/fault_proxy.h"
+#include "tests/storage/peers.h"
+
+namespace aero::testing {
+namespace {
+
+// Deterministic pseudo-random bytes with a unique marker at the front (found again by corruption hooks).
+std::string TestData(size_t n, const std::string& marker, uint32_t seed = 1) {
+  std::string s = marker;
+  std::mt19937 rng(seed);
+  while (s.size() < n) s.push_back(static_cast<char>(rng()));
+  s.resize(std::max(n, marker.size()));
+  return s;
+}
+
+Result<std::string> ReadAll(Storage& st, const std::string& key, ByteRange range = {}) {
+  ABS_ASSIGN_OR_RETURN(auto reader, st.NewReader(key, range));
+  std::string out;
+  std::vector<char> buf(7777);  // odd size: reads never line up with chunks
+  for (;;) {
+    ABS_ASSIGN_OR_RETURN(size_t n, reader->Read(buf.data(), buf.size()));
+    if (n == 0) return out;
+    out.append(buf.data(), n);
+  }
+}
+
+Status WriteAll(Storage& st, const std::string& key, const std::string& data, size_t piece = 100000) {
+  ABS_ASSIGN_OR_RETURN(auto w, st.NewWriter(key));
+  for (size_t i = 0; i < data.size(); i += piece) ABS_RETURN_IF_ERROR(w->Write(std::string_view(data).substr(i, piece)));
+  if (w->BytesWritten() != data.size()) return Status(ErrorCode::kInternal, "BytesWritten mismatch");
+  return w->Close();
+}
+
+std::string UniquePrefix() {
+  static int n = 0;
+  const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+  std::string name = std::string(info->name());
+  for (char& c : name) {
+    if (!isalnum(static_cast<unsigned char>(c))) c = '-';
+  }
+  return "t" + std::to_string(++n) + "-" + name;
+}
+
+class StorageTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    backend_ = GetBackend(GetParam());
+    ASSERT_NE(backend_, nullptr) << "backend " << GetParam() << " did not start";
+    prefix_ = UniquePrefix();
+    auto s = backend_->Open(prefix_, TestOptions());
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    storage_ = std::move(s).value();
+  }
+  Backend* backend_ = nullptr;
+  std::string prefix_;
+  std::unique_ptr<Storage> storage_;
+};
+
+TEST_P(StorageTest, SmallObjectRoundTripAndStat) {
+  std::string data = "{\"records\": 42}\n";
+  ASSERT_TRUE(storage_->WriteObject("backup/metadata.yaml", data).ok());
+  auto got = storage_->ReadObject("backup/metadata.yaml");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, data);
+  auto info = storage_->Stat("backup/metadata.yaml");
+  ASSERT_TRUE(info.ok()) << info.status().ToString();
+  EXPECT_EQ(info->size, data.size());
+  EXPECT_EQ(info->key, "backup/metadata.yaml");
+  EXPECT_GT(info->mtime_unix_ms, 1600000000000);
+  EXPECT_TRUE(*storage_->Exists("backup/metadata.yaml"));
+  EXPECT_FALSE(*storage_->Exists("backup/other.yaml"));
+}
+
+TEST_P(StorageTest, EmptyObject) {
+  ASSERT_TRUE(storage_->WriteObject("empty", "").ok());
+  auto got = ReadAll(*storage_, "empty");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(*got, "");
+  EXPECT_EQ(storage_->Stat("empty")->size, 0u);
+}
+
+TEST_P(StorageTest, MultiPartUploadRoundTrip) {
+  // 3.5 parts, written in pieces that do not line up with part boundaries.
+  std::string data = TestData(backend_->part_size() * 7 / 2, "MARKER-" + prefix_);
+  Status s = WriteAll(*storage_, "ns/big.asb", data, 333333);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  auto got = ReadAll(*storage_, "ns/big.asb");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->size(), data.size());
+  EXPECT_TRUE(*got == data);
+}
+
+TEST_P(StorageTest, RangedReads) {
+  std::string data = TestData(3 * 1024 * 1024 + 17, "R");
+  ASSERT_TRUE(WriteAll(*storage_, "r", data).ok());
+  struct Case {
+    uint64_t off;
+    std::optional<uint64_t> len;
+  } cases[] = {{0, 10}, {5, 1}, {1 << 20, 1 << 20}, {data.size() - 5, std::nullopt}, {data.size() - 5, 100},
+               {data.size(), std::nullopt}, {123456, 2500000}};
+  for (const auto& c : cases) {
+    auto got = ReadAll(*storage_, "r", ByteRange{c.off, c.len});
+    ASSERT_TRUE(got.ok()) << c.off << ": " << got.status().ToString();
+    size_t len = c.len ? std::min<size_t>(*c.len, data.size() - c.off) : data.size() - c.off;
+    EXPECT_TRUE(*got == data.substr(c.off, len)) << "offset " << c.off;
+  }
+  auto past = storage_->NewReader("r", ByteRange{data.size() + 1, std::nullopt});
+  EXPECT_EQ(past.status().code(), ErrorCode::kInvalidArgument);
+}
+
+TEST_P(StorageTest, AbandonedWriterLeavesNothing) {
+  {
+    auto w = storage_->NewWriter("dir/partial.asb");
+    ASSERT_TRUE(w.ok());
+    std::string data = TestData(backend_->part_size() * 2 + 100, "A");  // parts already uploaded
+    ASSERT_TRUE((*w)->Write(data).ok());
+  }  // destroyed without Close()
+  EXPECT_EQ(storage_->Stat("dir/partial.asb").status().code(), ErrorCode::kNotFound);
+  auto list = storage_->List("");
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  EXPECT_TRUE(list->empty()) << list->front().key;
+}
+
+TEST_P(StorageTest, OverwriteReplacesWholeObject) {
+  ASSERT_TRUE(storage_->WriteObject("o", std::string(5000, 'a')).ok());
+  ASSERT_TRUE(storage_->WriteObject("o", "short").ok());
+  EXPECT_EQ(*storage_->ReadObject("o"), "short");
+}
+
+TEST_P(StorageTest, ListRecursiveChildrenAndPaging) {
+  std::vector<std::string> keys = {"a/1", "a/b/2", "a/b/c/3", "a/d/4", "a/e", "ab/x", "z"};
+  for (size_t i = 0; i < keys.size(); ++i) {
+    ASSERT_TRUE(storage_->WriteObject(keys[i], std::string(i + 1, 'x')).ok());
+  }
+  StorageOptions o = TestOptions();
+  o.list_page_size = 2;  // forces continuation tokens / markers / page tokens
+  auto paged = backend_->Open(prefix_, o);
+  ASSERT_TRUE(paged.ok());
+  for (Storage* st : {storage_.get(), paged->get()}) {
+    auto all = st->List("");
+    ASSERT_TRUE(all.ok()) << all.status().ToString();
+    ASSERT_EQ(all->size(), keys.size());
+    for (size_t i = 0; i < keys.size(); ++i) {
+      EXPECT_EQ((*all)[i].key, keys[i]);
+      EXPECT_EQ((*all)[i].size, i + 1);
+      EXPECT_FALSE((*all)[i].is_directory);
+    }
+    auto a = st->List("a");
+    ASSERT_TRUE(a.ok());
+    std::vector<std::string> got;
+    for (const auto& e : *a) got.push_back(e.key);
+    EXPECT_EQ(got, (std::vector<std::string>{"a/1", "a/b/2", "a/b/c/3", "a/d/4", "a/e"}));  // not "ab/x"
+    auto children = st->List("a", ListMode::kChildren);
+    ASSERT_TRUE(children.ok()) << children.status().ToString();
+    got.clear();
+    for (const auto& e : *children) got.push_back(e.key + (e.is_directory ? "/" : ""));
+    EXPECT_EQ(got, (std::vector<std::string>{"a/1", "a/b/", "a/d/", "a/e"}));
+    auto none = st->List("missing");
+    ASSERT_TRUE(none.ok());
+    EXPECT_TRUE(none->empty());
+  }
+}
+
+TEST_P(StorageTest, DeleteAndDeleteDirectory) {
+  for (const char* k : {"d/1", "d/sub/2", "d/sub/3", "dd/4", "keep"}) ASSERT_TRUE(storage_->WriteObject(k, k).ok());
+  ASSERT_TRUE(storage_->Delete("d/1").ok());
+  EXPECT_EQ(storage_->Stat("d/1").status().code(), ErrorCode::kNotFound);
+  EXPECT_TRUE(storage_->Delete("d/1").ok()) << "deleting an absent object is not an error";
+  ASSERT_TRUE(storage_->DeleteDirectory("d").ok());
+  auto left = storage_->List("");
+  ASSERT_TRUE(left.ok());
+  std::vector<std::string> got;
+  for (const auto& e : *left) got.push_back(e.key);
+  EXPECT_EQ(got, (std::vector<std::string>{"dd/4", "keep"}));
+  auto children = storage_->List("", ListMode::kChildren);
+  ASSERT_TRUE(children.ok());
+  EXPECT_EQ(children->size(), 2u) << "no empty directory left behind";
+}
+
+TEST_P(StorageTest, MissingObjects) {
+  EXPECT_EQ(storage_->NewReader("nope").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(storage_->Stat("nope/x").status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(storage_->ReadObject("nope").status().code(), ErrorCode::kNotFound);
+}
+
+TEST_P(StorageTest, InvalidKeysRejected) {
+  for (const char* k : {"", "/abs", "../up", "a//b", "a/./b", "a/"}) {
+    EXPECT_EQ(storage_->NewWriter(k).status().code(), ErrorCode::kInvalidArgument) << k;
+    EXPECT_EQ(storage_->Stat(k).status().code(), ErrorCode::kInvalidArgument) << k;
+  }
+}
+
+TEST_P(StorageTest, KeysWithSpecialCharacters) {
+  std::string key = "ns name/file+1 (copy)=x.asb";
+  ASSERT_TRUE(storage_->WriteObject(key, "payload").ok());
+  EXPECT_EQ(*storage_->ReadObject(key), "payload");
+  auto list = storage_->List("ns name");
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ(list->front().key, key);
+}
+
+TEST_P(StorageTest, CorruptedObjectFailsChecksum) {
+  std::string marker = "CORRUPT-ME-" + prefix_;
+  std::string data = TestData(backend_->part_size() + 1000, marker);
+  ASSERT_TRUE(WriteAll(*storage_, "c.asb", data).ok());
+  ASSERT_TRUE(ReadAll(*storage_, "c.asb").ok());
+  Status s = backend_->Corrupt(prefix_, "c.asb", marker);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  auto got = ReadAll(*storage_, "c.asb");
+  ASSERT_FALSE(got.ok()) << "corrupted object read back without error";
+  EXPECT_EQ(got.status().code(), ErrorCode::kCorrupt) << got.status().ToString();
+  EXPECT_NE(got.status().message().find("checksum mismatch"), std::string::npos) << got.status().ToString();
+  // Ranged reads cannot be checked; they still return the (damaged) bytes.
+  EXPECT_TRUE(ReadAll(*storage_, "c.asb", ByteRange{0, 10}).ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(AllBackends, StorageTest, ::testing::Values("local", "s3", "azure", "gcs"),
+                         [](const auto& info) { return info.param; });
+
+// ---- Fault injection (network backends) ----
+
+class StorageFaultTest : public StorageTest {
+ protected:
+  void SetUp() override {
+    StorageTest::SetUp();
+    if (HasFatalFailure()) return;
+    proxy_ = std::make_unique<FaultProxy>(backend_->upstream_port());
+    ASSERT_TRUE(proxy_->Start().ok());
+    auto s = backend_->Open(prefix_, TestOptions(), proxy_->port());
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    faulty_ = std::move(s).value();
+  }
+  FaultProxy::Rule Throttle(std::string method, std::string path, int nth, int times) {
+    FaultProxy::Rule r;
+    r.method = std::move(method);
+    r.path_contains = std::move(path);
+    r.nth = nth;
+    r.times = times;
+    r.status = backend_->throttle_status();
+    r.body = backend_->throttle_body();
+    r.content_type = backend_->content_type();
+    return r;
+  }
+  // Request-target fragments selecting part uploads and the final commit of each backend.
+  std::string PartPath() const {
+    return GetParam() == "s3" ? "partNumber=" : GetParam() == "azure" ? "comp=block&" : "upload_id=";
+  }
+  std::string CommitPath() const {
+    return GetParam() == "s3" ? "uploadId=" : GetParam() == "azure" ? "comp=blocklist" : "upload_id=";
+  }
+  std::string CommitMethod() const { return GetParam() == "s3" ? "POST" : "PUT"; }
+
+  void ExpectWholeOrAbsent(const std::string& key, const std::string& data, bool must_exist) {
+    auto got = ReadAll(*storage_, key);  // direct, not through the proxy
+    if (!got.ok()) {
+      EXPECT_FALSE(must_exist) << got.status().ToString();
+      EXPECT_EQ(got.status().code(), ErrorCode::kNotFound) << got.status().ToString();
+      return;
+    }
+    EXPECT_EQ(got->size(), data.size());
+    EXPECT_TRUE(*got == data) << "object present but not whole";
+  }
+
+  std::unique_ptr<FaultProxy> proxy_;
+  std::unique_ptr<Storage> faulty_;
+};
+
+TEST_P(StorageFaultTest, ThrottledPartUploadsAreRetried) {
+  std::string data = TestData(backend_->part_size() * 3 + 5, "T");
+  proxy_->AddRule(Throttle("PUT", PartPath(), 2, 2));
+  Status s = WriteAll(*faulty_, "t.asb", data);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(proxy_->faults_injected(), 2);
+  ExpectWholeOrAbsent("t.asb", data, true);
+}
+
+TEST_P(StorageFaultTest, ServerErrorsOnSmallPutAreRetried) {
+  FaultProxy::Rule r = Throttle("", "", 1, 2);  // the first two requests of any kind
+  r.status = 500;
+  r.body = GetParam() == "gcs" ? R"({"error":{"code":500,"message":"Backend Error","errors":[{"reason":"backendError"}]}})"
+                               : "<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>";
+  proxy_->AddRule(r);
+  ASSERT_TRUE(faulty_->WriteObject("m.yaml", "meta: 1\n").ok());
+  EXPECT_EQ(*storage_->ReadObject("m.yaml"), "meta: 1\n");
+  EXPECT_EQ(proxy_->faults_injected(), 2);
+}
+
+TEST_P(StorageFaultTest, ConnectionResetMidUploadIsRetried) {
+  std::string data = TestData(backend_->part_size() * 2 + 77, "M");
+  FaultProxy::Rule r;
+  r.method = "PUT";
+  r.path_contains = PartPath();
+  r.nth = 2;
+  r.fault = FaultProxy::Fault::kResetMidRequest;
+  proxy_->AddRule(r);
+  Status s = WriteAll(*faulty_, "reset.asb", data);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(proxy_->faults_injected(), 1);
+  ExpectWholeOrAbsent("reset.asb", data, true);
+}
+
+TEST_P(StorageFaultTest, LostReplyToCommitIsRecovered) {
+  // The service completes the upload but the reply never arrives: the retry must not fail the
+  // backup, and the object must be whole.
+  std::string data = TestData(backend_->part_size() * 2 + 3, "L");
+  FaultProxy::Rule r;
+  r.method = CommitMethod();
+  r.path_contains = CommitPath();
+  r.nth = GetParam() == "gcs" ? 3 : 1;  // GCS: chunk, chunk, final chunk
+  r.fault = FaultProxy::Fault::kResetAfterForward;
+  proxy_->AddRule(r);
+  Status s = WriteAll(*faulty_, "lost.asb", data);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(proxy_->faults_injected(), 1);
+  ExpectWholeOrAbsent("lost.asb", data, true);
+}
+
+TEST_P(StorageFaultTest, PermanentErrorCarriesBackendMessage) {
+  FaultProxy::Rule r = Throttle("", "", 1, 1);
+  r.status = 403;
+  r.body = backend_->denied_body();
+  proxy_->AddRule(r);
+  Status s = faulty_->WriteObject("denied", "x");
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), ErrorCode::kAuth) << s.ToString();
+  EXPECT_NE(s.message().find(backend_->denied_message()), std::string::npos) << s.ToString();
+  EXPECT_EQ(proxy_->faults_injected(), 1) << "a 403 must not be retried";
+  ExpectWholeOrAbsent("denied", "x", false);
+}
+
+TEST_P(StorageFaultTest, PersistentThrottlingGivesUpAndLeavesNothing) {
+  std::string data = TestData(backend_->part_size() * 2 + 1, "P");
+  proxy_->AddRule(Throttle("PUT", PartPath(), 2, 1000));
+  Status s = WriteAll(*faulty_, "gaveup.asb", data);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.message().find("attempts"), std::string::npos) << s.ToString();
+  EXPECT_EQ(proxy_->faults_injected(), TestOptions().retry.max_attempts) << s.ToString();
+  ExpectWholeOrAbsent("gaveup.asb", data, false);
+}
+
+TEST_P(StorageFaultTest, StalledAndResetReadsAreRetried) {
+  std::string data = TestData(3 * 1024 * 1024, "S");
+  ASSERT_TRUE(WriteAll(*storage_, "read.asb", data).ok());
+  StorageOptions o = TestOptions();
+  o.io_timeout_ms = 1000;  // the stalled request times out after ~1 s
+  auto st = backend_->Open(prefix_, o, proxy_->port());
+  ASSERT_TRUE(st.ok());
+  FaultProxy::Rule stall;
+  stall.method = "GET";
+  stall.path_contains = GetParam() == "gcs" ? "alt=media" : "read.asb";
+  stall.nth = 2;
+  stall.fault = FaultProxy::Fault::kStall;
+  proxy_->AddRule(stall);
+  FaultProxy::Rule reset = stall;
+  reset.nth = 4;
+  reset.fault = FaultProxy::Fault::kResetAfterForward;
+  proxy_->AddRule(reset);
+  auto got = ReadAll(**st, "read.asb");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(*got == data);
+  EXPECT_EQ(proxy_->faults_injected(), 2);
+}
+
+INSTANTIATE_TEST_SUITE_P(NetworkBackends, StorageFaultTest, ::testing::Values("s3", "azure", "gcs"),
+                         [](const auto& info) { return info.param; });
+
+// ---- Local-disk specifics ----
+
+TEST(LocalStorageTest, FileTooLargeLeavesNoFileAndNamesTheError) {
+  TempDir dir;
+  auto st = OpenStorage(dir.path(), TestOptions());
+  ASSERT_TRUE(st.ok());
+  // A file-size limit stands in for a full disk: write() fails part-way (EFBIG instead of ENOSPC).
+  std::signal(SIGXFSZ, SIG_IGN);
+  rlimit old{};
+  getrlimit(RLIMIT_FSIZE, &old);
+  rlimit small = old;
+  small.rlim_cur = 64 * 1024;
+  ASSERT_EQ(setrlimit(RLIMIT_FSIZE, &small), 0);
+  Status s;
+  {
+    auto w = (*st)->NewWriter("ns/full.asb");
+    ASSERT_TRUE(w.ok());
+    s = (*w)->Write(std::string(200 * 1024, 'x'));
+    if (s.ok()) s = (*w)->Close();
+  }
+  setrlimit(RLIMIT_FSIZE, &old);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.code(), ErrorCode::kIo);
+  EXPECT_NE(s.message().find("ns/full.asb"), std::string::npos) << s.ToString();
+  EXPECT_EQ((*st)->Stat("ns/full.asb").status().code(), ErrorCode::kNotFound);
+  auto list = (*st)->List("", ListMode::kRecursive);
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(list->empty());
+  EXPECT_TRUE(std::filesystem::is_empty(dir.path() + "/ns")) << "temporary file left behind";
+}
+
+TEST(LocalStorageTest, RootThatIsAFileIsReported) {
+  TempDir dir;
+  std::string file = dir.path() + "/plain";
+  ASSERT_TRUE(OpenStorage(dir.path(), TestOptions()).value()->WriteObject("plain", "x").ok());
+  auto st = OpenStorage(file, TestOptions());
+  ASSERT_TRUE(st.ok());
+  auto w = (*st)->NewWriter("a/b");
+  ASSERT_FALSE(w.ok());
+  EXPECT_NE(w.status().message().find("not a directory"), std::string::npos) << w.status().ToString();
+}
+
+TEST(LocalStorageTest, ModesAndNoTempFilesVisible) {
+  TempDir dir;
+  auto st = OpenStorage(dir.path() + "/root", TestOptions());
+  ASSERT_TRUE(st.ok());
+  auto w = (*st)->NewWriter("x/y.asb");
+  ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Write("abc").ok());
+  auto list = (*st)->List("");  // the temporary file exists now but is not listed
+  ASSERT_TRUE(list.ok());
+  EXPECT_TRUE(list->empty());
+  ASSERT_TRUE((*w)->Close().ok());
+  struct stat f, d;
+  ASSERT_EQ(::stat((dir.path() + "/root/x/y.asb").c_str(), &f), 0);
+  ASSERT_EQ(::stat((dir.path() + "/root/x").c_str(), &d), 0);
+  EXPECT_EQ(f.st_mode & 0777, 0600u);
+  EXPECT_EQ(d.st_mode & 0777, 0700u);
+}
+
+}  // namespace
+}  // namespace aero::testing
+
+int main(int argc, char** argv) {
+  ::testing::InitGoogleTest(&argc, argv);
+  int rc = RUN_ALL_TESTS();
+  aero::testing::ShutdownBackends();  // stop s3rver/azurite/fake GCS before static destruction
+  return rc;
+}
