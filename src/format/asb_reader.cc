@@ -128,6 +128,7 @@ class AsbReader::Impl {
       return false;  // clean end between entities
     }
     e->line = line_;
+    entity_budget_ = options_.max_entity_bytes;
     Status s;
     if (c == '+') {
       e->kind = AsbEntityKind::kRecord;
@@ -233,7 +234,7 @@ class AsbReader::Impl {
         return Corrupt(std::string(what) + " longer than " + std::to_string(options_.max_token_bytes) + " bytes");
       if (pos_ == end_) continue;
       char c = buf_[pos_];
-      if (c == ' ' || c == '\n') return Status::Ok();
+      if (c == ' ' || c == '\n') return Charge(out->size(), what);
       // Backslash escape.
       ++pos_;
       int n = Peek();
@@ -241,6 +242,15 @@ class AsbReader::Impl {
       out->push_back(static_cast<char>(n));
       Advance();
     }
+  }
+
+  // Counts n bytes against the current entity's size limit.
+  Status Charge(uint64_t n, const char* what) {
+    if (n > entity_budget_)
+      return Corrupt(std::string(what) + " makes the entity larger than the limit of " +
+                     std::to_string(options_.max_entity_bytes) + " bytes");
+    entity_budget_ -= n;
+    return Status::Ok();
   }
 
   // A plain (unescaped) token up to ' ' or '\n', for numbers and letters; at most 400 bytes.
@@ -334,6 +344,7 @@ class AsbReader::Impl {
   // Copies exactly n raw bytes (may contain LF or any byte).
   Status ReadRaw(uint64_t n, std::string* out, const char* what) {
     out->clear();
+    ABS_RETURN_IF_ERROR(Charge(n, what));
     out->reserve(static_cast<size_t>(std::min<uint64_t>(n, 1 << 20)));
     uint64_t left = n;
     while (left > 0) {
@@ -368,6 +379,7 @@ class AsbReader::Impl {
 
   // ---- header ----
   Status ParseHeader() {
+    entity_budget_ = options_.max_entity_bytes;
     if (Peek() < 0) {
       if (!io_error_.ok()) return io_error_;
       return Corrupt("empty file: no 'Version 3.x' header");
@@ -719,6 +731,7 @@ class AsbReader::Impl {
   AsbHeader header_;
   std::string scratch_;
   std::string b64_;
+  uint64_t entity_budget_ = 0;  // bytes the current entity may still take (tokens and values)
 };
 
 AsbReader::AsbReader(InputStream* in, std::string file_name, AsbReaderOptions options)

@@ -2,7 +2,7 @@
 // `* i` / `* e` / `* u` global lines and `+`/`-` records, one entity at a time.
 //
 // Memory is bounded whatever the file size: a fixed read buffer plus the entity being returned;
-// tokens and length-prefixed values larger than the configured limits are rejected instead of
+// tokens, values and whole entities larger than the configured limits are rejected instead of
 // allocated. Every malformed input gives a kCorrupt Status "<file>: line L (byte B): <what>";
 // the reader never stops silently: a file that ends inside an entity (truncated record, missing final
 // LF) is an error, and only an end of file exactly between entities is a clean end. Errors of the
@@ -33,6 +33,9 @@ struct AsbReaderOptions {
   uint64_t max_value_bytes = 256ull << 20;
   // Largest escaped token (namespace, set, bin name, index name, context, numbers).
   size_t max_token_bytes = 64 << 10;
+  // Largest entity (a record with all its bins, a UDF): the sum of its tokens and values as stored.
+  // Servers cap records at 8 MiB by default (128 MiB at most), so this only stops corrupt input.
+  uint64_t max_entity_bytes = 512ull << 20;
 };
 
 struct AsbHeader {

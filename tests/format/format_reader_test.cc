@@ -256,6 +256,11 @@ TEST(Reader, OversizedLengthsAreRejectedWithoutAllocating) {
   ExpectCorrupt(p, "string value length 5 exceeds the limit of 4 bytes");
   p = ParseAll(kHead + kRec + "+ b 1\n- I abcdefghij 1\n", "one.asb", SIZE_MAX, small);
   ExpectCorrupt(p, "bin name longer than 8 bytes");
+  AsbReaderOptions entity;
+  entity.max_entity_bytes = 50;
+  p = ParseAll(kHead + kRec + "+ b 3\n- S a 20 aaaaaaaaaaaaaaaaaaaa\n- S b 20 bbbbbbbbbbbbbbbbbbbb\n- S c 20 cccccccccccccccccccc\n",
+               "one.asb", SIZE_MAX, entity);
+  ExpectCorrupt(p, "makes the entity larger than the limit of 50 bytes");
   // A declared length far beyond the data: truncation error, not a giant allocation.
   ExpectCorrupt(OneRecord("- S s 200000000 abc\n"), "truncated");
 }
