@@ -117,6 +117,10 @@ TEST(Cron, NextInUtc) {
       {"0 0 0 1 1 ? 2030-2032", "2030-01-01T00:00:00", "2031-01-01T00:00:00"},
       {"0 0 0 1 1 ? 2020", "2024-01-01T00:00:00", "never"},
       {"0 0 0 * * ? *", "2024-01-01T00:00:00", "2024-01-02T00:00:00"},
+      // "?" reads as "any" in every field (go-quartz)
+      {"? 0 0 * * *", "2024-01-01T00:00:00", "2024-01-01T00:00:01"},
+      {"0 0/59 * * * ?", "2024-01-01T00:00:00", "2024-01-01T00:59:00"},
+      {"0 0 0 ? * * ?", "2024-01-01T00:00:00", "2024-01-02T00:00:00"},
       // impossible date
       {"0 0 0 30 2 ?", "2024-01-01T00:00:00", "never"},
       {"0 0 0 29 2 ?", "2024-03-01T00:00:00", "2028-02-29T00:00:00"},
@@ -158,10 +162,11 @@ TEST(Cron, InvalidExpressions) {
       "0 0 0 32W * ?",          // W day
       "0 0 0 * 13 ?",           // month range
       "0 0 0 * FOO ?",          // bad name
-      "? 0 0 * * *",            // ? outside day fields
+      "0 0 0 L-0 * ?",          // L-n needs n >= 1
       "0 0 0 * * * 1969",       // year below 1970
       "0 */0 * * * ?",          // zero step
-      "0 0/61 * * * ?",         // step larger than range
+      "0 0/61 * * * ?",         // step larger than the field's largest value
+      "0 0/60 * * * ?",
       "0 0 0 1,,2 * ?",         // empty list entry
       "a b c d e f",            // garbage
       "@every 1h",              // unsupported macro
@@ -211,7 +216,9 @@ TEST(TimeZone, LoadRules) {
   EXPECT_FALSE(TimeZone::Load("America/Nowhere", kZoneDir).ok());
   EXPECT_FALSE(TimeZone::Load("../zoneinfo/America/New_York", kZoneDir).ok());
   EXPECT_FALSE(TimeZone::Load("/etc/passwd", kZoneDir).ok());
-  EXPECT_FALSE(TimeZone::Load("", kZoneDir).ok());
+  // Like ABS: surrounding blanks are trimmed and an empty value means UTC.
+  EXPECT_EQ(TimeZone::Load("", kZoneDir)->name(), "UTC");
+  EXPECT_EQ(TimeZone::Load("  America/New_York ", kZoneDir)->name(), "America/New_York");
   auto bad = TimeZone::Load("America/Nowhere", kZoneDir);
   EXPECT_NE(bad.status().message().find("America/Nowhere"), std::string::npos);
 }

@@ -21,7 +21,9 @@ int64_t Storage::EffectiveMinPartSize() const {
 
 std::string Config::ScheduleTimezoneFor(const BackupRoutine& routine) const {
   if (routine.schedule_timezone && !routine.schedule_timezone->empty()) return *routine.schedule_timezone;
-  if (service.backup) return service.backup->EffectiveScheduleTimezone();
+  if (service.backup && service.backup->schedule_timezone && !service.backup->schedule_timezone->empty()) {
+    return *service.backup->schedule_timezone;
+  }
   return kDefaultScheduleTimezone;
 }
 

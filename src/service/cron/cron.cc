@@ -94,9 +94,7 @@ class FieldParser {
         base = item.substr(0, slash);
         std::string st = item.substr(slash + 1);
         if (!ParseUint(st, &step) || step < 1) return Fail("step \"" + st + "\" must be a positive number");
-        if (step > spec_.max - spec_.min + 1 && spec_.max - spec_.min + 1 > 1) {
-          return Fail("step " + st + " is larger than the field's range");
-        }
+        if (step > spec_.max) return Fail("step " + st + " is larger than " + std::to_string(spec_.max));
       }
       bool wrap = false;
       if (base == "*") {
@@ -188,8 +186,8 @@ Result<CronExpression> CronExpression::Parse(std::string_view text) {
   std::string err;
   std::vector<bool> allowed;
   auto simple = [&](const FieldSpec& spec, const std::string& f, uint64_t* mask, int bias) {
-    if (f == "?") return FieldParser(spec, &err).Fail("\"?\" is only allowed in day-of-month and day-of-week");
-    if (!FieldParser(spec, &err).Parse(f, &allowed)) return false;
+    // go-quartz reads "?" as "any value" in every field, so ABS configs may carry it anywhere.
+    if (!FieldParser(spec, &err).Parse(f == "?" ? "*" : f, &allowed)) return false;
     *mask = ToMask(allowed, bias);
     return true;
   };
@@ -207,7 +205,10 @@ Result<CronExpression> CronExpression::Parse(std::string_view text) {
     e.dom_kind_ = DomKind::kLast;
   } else if (dom.rfind("L-", 0) == 0) {
     int n;
-    if (!ParseUint(dom.substr(2), &n) || n > 30) return fail("day-of-month: \"" + fields[3] + "\": L-n needs n in 0-30");
+    // L-31 could never fire (go-quartz accepts it); reject it rather than schedule nothing.
+    if (!ParseUint(dom.substr(2), &n) || n < 1 || n > 30) {
+      return fail("day-of-month: \"" + fields[3] + "\": L-n needs n in 1-30");
+    }
     e.dom_kind_ = DomKind::kLast;
     e.dom_arg_ = n;
   } else if (dom == "LW") {
@@ -257,8 +258,7 @@ Result<CronExpression> CronExpression::Parse(std::string_view text) {
     return fail("day-of-month and day-of-week cannot both be specified; use \"?\" in one of them");
   }
 
-  if (fields.size() == 7 && fields[6] != "*") {
-    if (fields[6] == "?") return fail("year: \"?\" is only allowed in day-of-month and day-of-week");
+  if (fields.size() == 7 && fields[6] != "*" && fields[6] != "?") {
     if (!FieldParser(kYear, &err).Parse(fields[6], &e.years_)) return fail(err);
   }
   return e;

@@ -5,11 +5,14 @@
 //   second(0-59) minute(0-59) hour(0-23) day-of-month(1-31) month(1-12|JAN-DEC)
 //   day-of-week(1-7|SUN-SAT, 1 = Sunday) [year(1970-2199)]
 // Each field: `*`, a value, `a-b` (wrap-around allowed, e.g. FRI-MON, 22-2), `a/n`, `*/n`,
-// `a-b/n`, or a comma list of those. `?` only in the day fields. Day-of-month also takes `L`,
-// `L-n`, `LW`, `nW`; day-of-week also `L` (= Saturday), `nL` (last such weekday of the month) and
+// `a-b/n` (1 <= n <= the field's largest value), or a comma list of those. `?` means "no specific
+// value"; like go-quartz it is accepted in every field (= `*`). Day-of-month also takes `L`,
+// `L-n` (n 1-30), `LW`, `nW`; day-of-week also `L` (= Saturday), `nL` (last such weekday of the month) and
 // `n#k` (k-th such weekday). Day-of-month and day-of-week cannot both be specific: one of them
 // must be `*` or `?`. Names are case-insensitive. Macros: @yearly @monthly @weekly @daily
 // @hourly (no @every, @annually, @midnight). A classic 5-field expression is rejected.
+// Differences from go-quartz (documented, deliberate): wrap-around ranges are accepted, years
+// end at 2199 (go-quartz: 3940), and L-n with n > 30 (never fires) is rejected.
 #pragma once
 
 #include <chrono>

@@ -299,7 +299,9 @@ Result<TimeZone> TimeZone::FromTzif(std::string_view name, std::string_view byte
 }
 
 Result<TimeZone> TimeZone::Load(std::string_view name, const std::string& zoneinfo_dir) {
-  if (EqualsIgnoreCase(name, "UTC")) return Utc();
+  while (!name.empty() && std::isspace(static_cast<unsigned char>(name.front()))) name.remove_prefix(1);
+  while (!name.empty() && std::isspace(static_cast<unsigned char>(name.back()))) name.remove_suffix(1);
+  if (name.empty() || EqualsIgnoreCase(name, "UTC")) return Utc();
   if (EqualsIgnoreCase(name, "Local")) {
     const char* tz = std::getenv("TZ");
     std::string path = "/etc/localtime";

@@ -25,7 +25,7 @@ class TimeZone {
   // The UTC zone (offset always 0).
   static TimeZone Utc();
 
-  // Loads a zone by name, with ABS's rules for `schedule-timezone`:
+  // Loads a zone by name, with ABS's rules for `schedule-timezone` (blanks trimmed; empty = UTC):
   //   "UTC" / "Local" (case-insensitive keywords; Local = $TZ if it names a zone file, else
   //   /etc/localtime, else UTC), or an IANA name "Area/Location" (case-sensitive).
   // Abbreviations ("EST") and POSIX TZ strings ("EST5EDT") are rejected: an IANA name must
