@@ -326,3 +326,61 @@ TEST(Cron, EverySecondInZoneIsStillOneSecondApart) {
 
 }  // namespace
 }  // namespace aero::service::cron
+
+namespace aero::service::cron {
+namespace {
+
+TEST(CronRobustness, RandomExpressionsNeverCrashOrHang) {
+  const char kChars[] = "0123456789*?/-,LW#@ JANFEBMONSUNxyz";
+  uint64_t seed = 88172645463325252ull;
+  auto next = [&seed] {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+  };
+  int accepted = 0;
+  for (int i = 0; i < 3000; ++i) {
+    std::string expr;
+    int len = static_cast<int>(next() % 30);
+    for (int k = 0; k < len; ++k) expr += kChars[next() % (sizeof kChars - 1)];
+    auto e = CronExpression::Parse(expr);
+    if (!e.ok()) continue;
+    ++accepted;
+    auto n = e->NextAfterUnix(At("2024-01-01T00:00:00"), TimeZone::Utc());
+    if (n) {
+      EXPECT_GT(*n, At("2024-01-01T00:00:00")) << expr;
+    }
+  }
+  // Structured random expressions: every accepted one must fire on a time it matches.
+  const char* fields[][8] = {{"*", "0", "5/15", "1-10", "*/7", "59", "0,30", "?"},
+                             {"*", "0", "5/15", "1-10", "*/7", "59", "0,30", "?"},
+                             {"*", "0", "22-2", "1-10/3", "*/5", "23", "0,12", "?"},
+                             {"*", "?", "L", "15W", "1,15", "LW", "L-3", "31"},
+                             {"*", "2", "JAN-MAR", "*/4", "12", "FEB", "1,6", "?"},
+                             {"?", "*", "MON-FRI", "6#3", "2L", "SUN", "1,7", "L"}};
+  const TimeZone ny = Zone("America/New_York");
+  const TimeZone utc = TimeZone::Utc();
+  for (int i = 0; i < 400; ++i) {
+    std::string expr;
+    for (int f = 0; f < 6; ++f) expr += std::string(f ? " " : "") + fields[f][next() % 8];
+    auto e = CronExpression::Parse(expr);
+    if (!e.ok()) continue;
+    ++accepted;
+    int64_t after = At("2024-01-01T00:00:00") + static_cast<int64_t>(next() % (400LL * 86400));
+    for (const TimeZone* zone : {&utc, &ny}) {
+      auto n = e->NextAfterUnix(after, *zone);
+      if (!n) continue;
+      EXPECT_GT(*n, after) << expr;
+      // The instant's wall-clock time matches, unless it came from a DST gap.
+      int64_t local = zone->ToLocal(*n);
+      if (zone->FromLocal(local) == *n && zone->OffsetAt(*n) == zone->OffsetAt(*n - 7200)) {
+        EXPECT_TRUE(e->Matches(ToCivil(local))) << expr << " at " << Fmt(*n);
+      }
+    }
+  }
+  EXPECT_GT(accepted, 100);
+}
+
+}  // namespace
+}  // namespace aero::service::cron

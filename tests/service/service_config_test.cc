@@ -723,3 +723,86 @@ TEST_F(ConfigFile, LoadErrors) {
 
 }  // namespace
 }  // namespace aero::service
+
+namespace aero::service {
+namespace {
+
+// Damaged input must give an error or a document, never a crash, hang or escaped exception.
+TEST(ConfigRobustness, MutatedDocumentsNeverCrash) {
+  const std::string yaml = ReadFile(kData + "/abs-full-3x.yml");
+  const std::string json = ConfigToJson(ParseOk(yaml), false).dump();
+  uint64_t seed = 0x9E3779B97F4A7C15ull;  // fixed: the test is deterministic
+  auto next = [&seed] {
+    seed ^= seed << 13;
+    seed ^= seed >> 7;
+    seed ^= seed << 17;
+    return seed;
+  };
+  const char kBytes[] = "{}[]:,-'\"#&*!|>%@` \n\t0123456789abcxyzL?/";
+  int parsed = 0, rejected = 0;
+  for (int i = 0; i < 600; ++i) {
+    for (const std::string* base : {&yaml, &json}) {
+      std::string doc = *base;
+      int edits = 1 + static_cast<int>(next() % 4);
+      for (int e = 0; e < edits; ++e) {
+        size_t pos = next() % doc.size();
+        switch (next() % 3) {
+          case 0: doc[pos] = kBytes[next() % (sizeof kBytes - 1)]; break;
+          case 1: doc.erase(pos, 1 + next() % 8); break;
+          default: doc.insert(pos, 1, kBytes[next() % (sizeof kBytes - 1)]);
+        }
+        if (doc.empty()) doc = "x";
+      }
+      auto r = base == &yaml ? ParseConfigYaml(doc, TestOptions()) : ParseConfigJson(doc, TestOptions());
+      if (r.ok()) {
+        ++parsed;
+        (void)ValidateConfig(r->config, TestOptions());
+        (void)ConfigToYaml(r->config);
+      } else {
+        ++rejected;
+        EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+      }
+    }
+  }
+  EXPECT_GT(rejected, 0);
+  EXPECT_GT(parsed, 0);
+}
+
+TEST(ConfigRobustness, DeepNesting) {
+  std::string deep_yaml = "service: ";
+  std::string deep_json = "{\"service\": ";
+  for (int i = 0; i < 20000; ++i) deep_yaml += "[", deep_json += "[";
+  EXPECT_FALSE(ParseConfigYaml(deep_yaml, TestOptions()).ok());
+  EXPECT_FALSE(ParseConfigJson(deep_json, TestOptions()).ok());
+  std::string nested = "{\"service\": {\"http\": {\"rate\": {\"white-list\": ";
+  for (int i = 0; i < 20000; ++i) nested += "[";
+  for (int i = 0; i < 20000; ++i) nested += "]";
+  nested += "}}}}";
+  auto r = ParseConfigJson(nested, TestOptions());
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("white-list[0]: expected a string"), std::string::npos) << r.status().message();
+}
+
+}  // namespace
+}  // namespace aero::service
+
+namespace aero::service {
+namespace {
+
+TEST(ConfigRemote, StorageDescriptor) {
+  auto v3 = StorageFromYaml("s3-storage:\n  bucket: as-backup-bucket\n  path: config.yml\n  s3-region: eu-central-1\n");
+  ASSERT_TRUE(v3.ok()) << v3.status().ToString();
+  EXPECT_EQ(std::get<S3Storage>(v3->backend).path, "config.yml");
+  std::vector<ConfigIssue> warnings;
+  auto v2 = StorageFromYaml("type: local\npath: /etc/abs/config.yml\n", &warnings);
+  ASSERT_TRUE(v2.ok()) << v2.status().ToString();
+  EXPECT_EQ(std::get<LocalStorage>(v2->backend).path, "/etc/abs/config.yml");
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].path, "type");
+  EXPECT_FALSE(StorageFromYaml("local-storage: {}\n").ok());
+  EXPECT_FALSE(StorageFromYaml("[1]").ok());
+  EXPECT_FALSE(StorageFromYaml("{").ok());
+}
+
+}  // namespace
+}  // namespace aero::service

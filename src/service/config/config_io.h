@@ -82,6 +82,11 @@ Result<BackupRoutine> RoutineFromJson(std::string_view json_text, std::vector<Co
 Result<SecretAgent> SecretAgentFromJson(std::string_view json_text, std::vector<ConfigIssue>* warnings = nullptr,
                                         const ParseOptions& options = {});
 
+// A storage object in YAML: the `--remote` descriptor file naming where the config lives
+// (v3 `s3-storage: {...}` shape, or the ABS 2.0 flat shape with a warning).
+Result<Storage> StorageFromYaml(std::string_view yaml_text, std::vector<ConfigIssue>* warnings = nullptr,
+                                const ParseOptions& options = {});
+
 nlohmann::ordered_json ClusterToJson(const Cluster& cluster, bool redacted);
 nlohmann::ordered_json StorageToJson(const Storage& storage, bool redacted);
 nlohmann::ordered_json PolicyToJson(const BackupPolicy& policy);

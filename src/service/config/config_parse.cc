@@ -1044,6 +1044,29 @@ Result<BackupRoutine> RoutineFromJson(std::string_view text, std::vector<ConfigI
   }
   return r;
 }
+Result<Storage> StorageFromYaml(std::string_view yaml_text, std::vector<ConfigIssue>* warnings,
+                                const ParseOptions& options) {
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception& e) {
+    return Status(ErrorCode::kInvalidArgument, std::string("malformed YAML: ") + e.what());
+  }
+  Ctx c;
+  c.options = options;
+  Storage st;
+  In in = In::Yaml(root);
+  if (in.kind() != In::kMap) return Status(ErrorCode::kInvalidArgument, "expected a storage mapping, got " + in.Describe());
+  try {
+    ParseStorage(in, "", c, &st);
+  } catch (const YAML::Exception& e) {
+    return Status(ErrorCode::kInvalidArgument, std::string("malformed YAML: ") + e.what());
+  }
+  if (!c.errors.empty()) return IssuesToStatus(c.errors, "invalid storage");
+  if (warnings != nullptr) *warnings = std::move(c.warnings);
+  return st;
+}
+
 Result<SecretAgent> SecretAgentFromJson(std::string_view text, std::vector<ConfigIssue>* warnings,
                                         const ParseOptions& o) {
   return EntityFromJson<SecretAgent>(text, warnings, o, ParseSecretAgent);
