@@ -127,7 +127,7 @@ std::string FakeGcs::Metadata(const std::string& name, const Object& o) const {
             {"contentType", "application/octet-stream"},
             {"storageClass", o.storage_class.empty() ? "STANDARD" : o.storage_class},
             {"size", std::to_string(o.data.size())},
-            {"md5Hash", Base64Encode(storage::Md5::Of(o.data))},
+            {"md5Hash", Base64Encode(o.md5)},
             {"updated", o.updated},
             {"timeCreated", o.updated}};
   return j.dump();
@@ -173,7 +173,8 @@ void FakeGcs::Routes() {
 
   // Every storage call needs a token this fake issued.
   s.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (req.path == "/token") return httplib::Server::HandlerResponse::Unhandled;
+    // The token endpoint, and resumable session URIs (the session id is the credential, as at Google).
+    if (req.path == "/token" || req.has_param("upload_id")) return httplib::Server::HandlerResponse::Unhandled;
     std::string auth = req.get_header_value("Authorization");
     std::lock_guard<std::mutex> lock(mu_);
     if (!auth.starts_with("Bearer ") || !tokens_.count(auth.substr(7))) {
@@ -205,21 +206,15 @@ void FakeGcs::Routes() {
       res.set_content(Metadata(name, o), "application/json; charset=UTF-8");
       return;
     }
-    res.set_header("x-goog-hash", "md5=" + Base64Encode(storage::Md5::Of(o.data)));
+    res.set_header("x-goog-hash", "md5=" + Base64Encode(o.md5));
     res.set_header("x-goog-generation", std::to_string(o.generation));
     std::string range = req.get_header_value("Range");
     if (range.starts_with("bytes=")) {
       uint64_t a = std::stoull(range.substr(6));
-      uint64_t b = std::stoull(range.substr(range.find('-') + 1));
       if (a >= o.data.size()) {
         return Fail(res, 416, "requestedRangeNotSatisfiable", "The requested range cannot be satisfied.");
       }
-      b = std::min<uint64_t>(b, o.data.size() - 1);
-      res.status = 206;
-      res.set_header("Content-Range", "bytes " + std::to_string(a) + "-" + std::to_string(b) + "/" +
-                                          std::to_string(o.data.size()));
-      res.set_content(o.data.substr(a, b - a + 1), "application/octet-stream");
-      return;
+      // cpp-httplib itself cuts the range out of a 200 reply and answers 206 with Content-Range.
     }
     res.set_content(o.data, "application/octet-stream");
   });
@@ -287,7 +282,8 @@ void FakeGcs::Routes() {
     std::lock_guard<std::mutex> lock(mu_);
     std::string id = "upl-" + std::to_string(next_id_++);
     sessions_[id] = Session{name, meta.value("storageClass", ""), ""};
-    res.set_header("Location", endpoint() + "/upload/storage/v1/b/" + bucket() +
+    // Absolute session URI on the host the client used (which may be a proxy in front of us).
+    res.set_header("Location", "http://" + req.get_header_value("Host") + "/upload/storage/v1/b/" + bucket() +
                                    "/o?uploadType=resumable&name=" + http::UrlEncode(name) + "&upload_id=" + id);
     res.status = 200;
   });
@@ -298,6 +294,11 @@ void FakeGcs::Routes() {
     auto it = sessions_.find(id);
     if (it == sessions_.end()) return Fail(res, 404, "notFound", "No such upload session.");
     Session& sess = it->second;
+    if (!sess.result.empty()) {  // Google answers a completed session with the object again
+      res.status = 200;
+      res.set_content(sess.result, "application/json; charset=UTF-8");
+      return;
+    }
     std::string cr = req.get_header_value("Content-Range");
     if (!cr.starts_with("bytes ")) return Fail(res, 400, "invalid", "Missing or bad Content-Range.");
     std::string spec = cr.substr(6);
@@ -331,12 +332,12 @@ void FakeGcs::Routes() {
       return Fail(res, 400, "invalid", "Provided MD5 hash \"" + hash.substr(4) +
                                            "\" doesn't match calculated MD5 hash.");
     }
-    Object o{sess.data, next_generation_++, sess.storage_class, NowRfc3339()};
-    std::string name = sess.name;
-    objects_[name] = o;
-    sessions_.erase(it);
+    Object o{sess.data, next_generation_++, sess.storage_class, NowRfc3339(), storage::Md5::Of(sess.data)};
+    objects_[sess.name] = o;
+    sess.result = Metadata(sess.name, o);
+    sess.data.clear();
     res.status = 200;
-    res.set_content(Metadata(name, o), "application/json; charset=UTF-8");
+    res.set_content(sess.result, "application/json; charset=UTF-8");
   };
   s.Put(R"(/upload/storage/v1/b/([^/]+)/o)", session_put);
   s.Delete(R"(/upload/storage/v1/b/([^/]+)/o)", [this](const httplib::Request& req, httplib::Response& res) {

@@ -44,11 +44,13 @@ class FakeGcs {
     int64_t generation = 0;
     std::string storage_class;
     std::string updated;
+    std::string md5;  // computed at upload, like Google's stored md5Hash
   };
   struct Session {
     std::string name;
     std::string storage_class;
     std::string data;
+    std::string result;  // object metadata once complete; later PUTs to the session get it again
   };
   void Routes();
   std::string Metadata(const std::string& name, const Object& o) const;

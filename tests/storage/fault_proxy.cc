@@ -94,16 +94,18 @@ void FaultProxy::ClearRules() {
 
 bool FaultProxy::Match(const std::string& method, const std::string& target, Rule* out) {
   std::lock_guard<std::mutex> lock(mu_);
+  bool hit = false;
+  // Every rule counts every request it matches, even when an earlier rule supplies the fault.
   for (auto& r : rules_) {
     if (!r.rule.method.empty() && r.rule.method != method) continue;
     if (!r.rule.path_contains.empty() && target.find(r.rule.path_contains) == std::string::npos) continue;
     int n = ++r.matches;
-    if (n >= r.rule.nth && n < r.rule.nth + r.rule.times) {
+    if (!hit && n >= r.rule.nth && n < r.rule.nth + r.rule.times) {
       *out = r.rule;
-      return true;
+      hit = true;
     }
   }
-  return false;
+  return hit;
 }
 
 void FaultProxy::AcceptLoop() {

@@ -57,7 +57,8 @@ int FreeLoopbackPort() {
 
 ChildProcess::~ChildProcess() { Stop(); }
 
-Status ChildProcess::Start(const std::vector<std::string>& argv, const std::string& log_path) {
+Status ChildProcess::Start(const std::vector<std::string>& argv, const std::string& log_path,
+                           const std::vector<std::string>& extra_env) {
   log_path_ = log_path;
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
@@ -67,7 +68,11 @@ Status ChildProcess::Start(const std::vector<std::string>& argv, const std::stri
   std::vector<char*> args;
   for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
-  int rc = ::posix_spawnp(&pid_, args[0], &fa, nullptr, args.data(), environ);
+  std::vector<char*> env;
+  for (char** e = environ; *e; ++e) env.push_back(*e);
+  for (const auto& e : extra_env) env.push_back(const_cast<char*>(e.c_str()));
+  env.push_back(nullptr);
+  int rc = ::posix_spawnp(&pid_, args[0], &fa, nullptr, args.data(), env.data());
   posix_spawn_file_actions_destroy(&fa);
   if (rc != 0) {
     pid_ = -1;
@@ -128,7 +133,10 @@ Status S3rverPeer::Start() {
   port = FreeLoopbackPort();
   ABS_RETURN_IF_ERROR(process.Start({bin, "--directory", data_dir(), "--port", std::to_string(port), "--address",
                                      "127.0.0.1", "--silent", "--configure-bucket", bucket},
-                                    dir.path() + "/s3rver.log"));
+                                    dir.path() + "/s3rver.log",
+                                    // s3rver's continuation tokens use DES, which Node 20's OpenSSL 3 only
+                                    // offers through the legacy provider.
+                                    {"NODE_OPTIONS=--openssl-legacy-provider"}));
   return process.WaitForPort(port, 30000);
 }
 

@@ -35,7 +35,9 @@ class ChildProcess {
   ~ChildProcess();
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
-  Status Start(const std::vector<std::string>& argv, const std::string& log_path);
+  // `extra_env` entries ("NAME=value") are added to this process's environment for the child.
+  Status Start(const std::vector<std::string>& argv, const std::string& log_path,
+               const std::vector<std::string>& extra_env = {});
   // Polls until 127.0.0.1:port accepts a connection; fails early if the process exits.
   Status WaitForPort(int port, int timeout_ms);
   void Stop();

@@ -258,7 +258,7 @@ class StorageFaultTest : public StorageTest {
   }
   // Request-target fragments selecting part uploads and the final commit of each backend.
   std::string PartPath() const {
-    return GetParam() == "s3" ? "partNumber=" : GetParam() == "azure" ? "comp=block&" : "upload_id=";
+    return GetParam() == "s3" ? "partNumber=" : GetParam() == "azure" ? "blockid=" : "upload_id=";
   }
   std::string CommitPath() const {
     return GetParam() == "s3" ? "uploadId=" : GetParam() == "azure" ? "comp=blocklist" : "upload_id=";
@@ -348,8 +348,10 @@ TEST_P(StorageFaultTest, PersistentThrottlingGivesUpAndLeavesNothing) {
   proxy_->AddRule(Throttle("PUT", PartPath(), 2, 1000));
   Status s = WriteAll(*faulty_, "gaveup.asb", data);
   ASSERT_FALSE(s.ok());
-  EXPECT_NE(s.message().find("attempts"), std::string::npos) << s.ToString();
-  EXPECT_EQ(proxy_->faults_injected(), TestOptions().retry.max_attempts) << s.ToString();
+  const int attempts = TestOptions().retry.max_attempts;
+  EXPECT_NE(s.message().find(std::to_string(attempts) + " attempts"), std::string::npos) << s.ToString();
+  // Parts in flight in parallel may each use up their attempts.
+  EXPECT_GE(proxy_->faults_injected(), attempts) << s.ToString();
   ExpectWholeOrAbsent("gaveup.asb", data, false);
 }
 

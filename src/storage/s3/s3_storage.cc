@@ -237,9 +237,9 @@ class S3Upload : public storage::MultipartTarget {
     std::string what = "S3 CompleteMultipartUpload " + core_->Describe(key_);
     Result<http::Response> r = Send(*core_, req, what);
     if (!r.ok()) {
-      // A retry after a lost reply finds the upload already completed (NoSuchUpload): accept it if
-      // the object now there is exactly ours.
-      if (r.status().code() == ErrorCode::kNotFound && AlreadyCompleted(parts, md5)) {
+      // A retry after a lost reply finds the upload already completed (S3: NoSuchUpload; some
+      // S3-compatible servers: 500): accept it if the object now there is exactly ours (same ETag).
+      if (AlreadyCompleted(parts, md5)) {
         completed_ = true;
         return Status::Ok();
       }
