@@ -139,6 +139,23 @@ TEST(ConfigRoundTrip, YamlModelYamlModel) {
   }
 }
 
+TEST(ConfigRoundTrip, AwkwardStrings) {
+  Config c = ParseOk(ReadFile(kData + "/abs-full-3x.yml"));
+  // Values YAML would otherwise re-type or mangle must come back as the same strings.
+  const std::vector<std::string> awkward = {"{\n  \"type\": \"service_account\",\n  \"k\": \"-----BEGIN\\nX\"\n}\n",
+                                            "true", "null", "~", "0123", "1e5", "-", "- a", "#hash", "a: b", "[x]",
+                                            "  padded  ", "", "secrets:a:b", "ünïcødé ✓", "'quote\"", "*alias", "&anchor",
+                                            "!tag", "|", ">", "%", "@", "`", "0x1F", "1_000", ".5", "yes", "Off"};
+  for (size_t i = 0; i < awkward.size(); ++i) {
+    Config x = c;
+    std::get<GcpStorage>(x.storage["gcp"].backend).key = awkward[i];
+    x.clusters["prod"].label = awkward[i];
+    x.policies["p" + std::to_string(i)] = BackupPolicy{};
+    Config back = ParseOk(ConfigToYaml(x));
+    EXPECT_EQ(back, x) << "value: [" << awkward[i] << "]\n" << ConfigToYaml(x);
+  }
+}
+
 TEST(ConfigRoundTrip, Json) {
   Config c = ParseOk(ReadFile(kData + "/abs-full-3x.yml"));
   std::string text = ConfigToJson(c, /*redacted=*/false).dump();
@@ -347,6 +364,10 @@ TEST_F(ConfigValidate, Service) {
   both.service.http->disabled = true;
   both.service.https->disabled = true;
   Expect(both, "service", "both the HTTP and the HTTPS listener are disabled");
+  Config none = base_;
+  none.service.http->disabled = true;
+  none.service.https.reset();
+  Expect(none, "service.http.disabled", "no HTTPS listener is configured");
 }
 
 TEST_F(ConfigValidate, SecretAgents) {
@@ -480,8 +501,11 @@ TEST_F(ConfigValidate, Routines) {
   c.clusters["prod"].max_parallel_scans = 4;
   c.policies["minimal"].file_limit = 600000;  // racks routine stores on GCP with 20 MiB parts
   c.routines["empty"] = BackupRoutine{};
+  c.policies["keyed"].encryption = EncryptionPolicy{"AES256", {}, {}, "backup-key"};
+  c.routines["nodes"].backup_policy = "keyed";  // routine "nodes" has no secret-agent
   auto issues = Check(c);
   const std::string d = "backup-routines.daily";
+  EXPECT_TRUE(HasIssue(issues, "backup-routines.nodes.secret-agent", "key-secret"));
   EXPECT_TRUE(HasIssue(issues, d + ".interval-cron", "got 5")) << Dump(issues);
   EXPECT_TRUE(HasIssue(issues, d + ".incr-interval-cron", "hour: 25 is out of range"));
   EXPECT_TRUE(HasIssue(issues, d + ".namespaces[1]", "must not be empty"));

@@ -197,6 +197,8 @@ void CheckService(V& v, const Config& cfg) {
     v.AgentRef("service.https", h.secret_agent, h.secret_agent_name, cfg);
     if (s.http && s.http->IsDisabled() && h.IsDisabled())
       v.Err("service", "both the HTTP and the HTTPS listener are disabled");
+  } else if (s.http && s.http->IsDisabled()) {
+    v.Err("service.http.disabled", "the HTTP listener is disabled and no HTTPS listener is configured");
   }
   if (s.logger && s.logger->file_writer) {
     const auto& f = *s.logger->file_writer;
@@ -367,6 +369,9 @@ void CheckRoutine(V& v, const std::string& p, const BackupRoutine& r, const Conf
   }
   v.Timezone(p + ".schedule-timezone", r.schedule_timezone);
   const BackupPolicy policy = cfg.PolicyFor(r);
+  if (policy.encryption && policy.encryption->key_secret && !r.secret_agent)
+    v.Err(p + ".secret-agent", "required: policy \"" + r.backup_policy +
+                                   "\" reads its encryption key from a secret agent (key-secret)");
   if (cluster && cluster->max_parallel_scans && policy.parallel && *policy.parallel > *cluster->max_parallel_scans)
     v.Err(p, "policy \"" + r.backup_policy + "\" parallel " + std::to_string(*policy.parallel) +
                  " exceeds max-parallel-scans " + std::to_string(*cluster->max_parallel_scans) + " of cluster \"" +

@@ -314,6 +314,7 @@ bool CronExpression::Matches(const CivilTime& c) const {
 }
 
 std::optional<int64_t> CronExpression::NextLocalAtOrAfter(int64_t local) const {
+  if (months_ == 0 || seconds_ == 0 || minutes_ == 0 || hours_ == 0) return std::nullopt;
   CivilTime c = ToCivil(local);
   if (c.year < kMinYear) c = CivilTime{kMinYear, 1, 1, 0, 0, 0};
   auto next_day = [&] {

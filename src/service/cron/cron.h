@@ -57,6 +57,8 @@ class CronExpression {
   static constexpr int kMaxYear = 2199;
 
  private:
+  CronExpression() = default;  // only Parse() makes one (an empty one would match nothing)
+
   enum class DomKind { kAny, kSet, kLast, kLastWeekday, kNearestWeekday };
   enum class DowKind { kAny, kSet, kLastOf, kNth };
 

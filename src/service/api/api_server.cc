@@ -1,0 +1,597 @@
+// ApiServer: routes, conventions and listeners of the REST API (api_server.h).
+#include "service/api/api_server.h"
+
+#include <httplib.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <limits>
+
+#include "service/api/backup_json.h"
+#include "service/api/rate_limiter.h"
+#include "service/api/yaml_json.h"
+#include "service/config/config_io.h"
+
+namespace aero::service::api {
+
+namespace {
+
+using ojson = nlohmann::ordered_json;
+using Clock = std::chrono::steady_clock;
+
+// Per-request bookkeeping shared by the pre-routing handler, the dispatcher and the logger; httplib
+// runs all three for one request on the same worker thread.
+thread_local Clock::time_point tls_start;
+thread_local std::string tls_route;
+
+void TextError(ApiResponse& res, int status, const std::string& message) {
+  res.status = status;
+  res.content_type = "text/plain; charset=utf-8";
+  res.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  res.body = message + "\n";
+}
+void Error(ApiResponse& res, const ApiError& e) { TextError(res, e.http_status, e.message); }
+
+void Json(ApiResponse& res, int status, const ojson& body) {
+  res.status = status;
+  res.content_type = "application/json";
+  res.body = body.dump();
+}
+
+// Seam errors → HTTP (backup_service.h).
+void SeamError(ApiResponse& res, const Status& st) {
+  int code = 500;
+  switch (st.code()) {
+    case ErrorCode::kInvalidArgument: code = 400; break;
+    case ErrorCode::kNotFound: code = 404; break;
+    case ErrorCode::kAlreadyExists: code = 409; break;
+    case ErrorCode::kUnsupported: code = 503; break;
+    default: break;
+  }
+  TextError(res, code, st.message());
+}
+
+bool BodyIsBlank(const std::string& body) {
+  return body.find_first_not_of(" \t\r\n") == std::string::npos;
+}
+
+// 400 "request body is empty" unless there is a body; true when the handler may go on.
+bool RequireBody(const ApiRequest& req, ApiResponse& res) {
+  if (!BodyIsBlank(req.body)) return true;
+  TextError(res, 400, "request body is empty");
+  return false;
+}
+
+// Decimal epoch-ms (or delay) query values: digits only.
+Result<std::optional<int64_t>> QueryMs(const ApiRequest& req, const std::string& key, const std::string& what) {
+  if (!req.HasQuery(key)) return std::optional<int64_t>();
+  const std::string v = req.Query(key);
+  if (v.empty() || v.size() > 18 || v.find_first_not_of("0123456789") != std::string::npos) {
+    return Status(ErrorCode::kInvalidArgument, what + ": " + key + " must be a non-negative integer, got \"" + v + "\"");
+  }
+  return std::optional<int64_t>(std::stoll(v));
+}
+
+Result<RestoreJobId> ParseJobId(const std::string& s) {
+  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string::npos) {
+    return Status(ErrorCode::kInvalidArgument, "invalid job id \"" + s + "\": expected a non-negative integer");
+  }
+  try {
+    return static_cast<RestoreJobId>(std::stoll(s));
+  } catch (const std::exception&) {
+    return Status(ErrorCode::kInvalidArgument, "invalid job id \"" + s + "\": out of range");
+  }
+}
+
+std::string NormalizeContextPath(std::string cp) {
+  while (cp.size() > 1 && cp.back() == '/') cp.pop_back();
+  return cp == "/" ? std::string() : cp;
+}
+
+const char* kApiDocsHtml = R"(<!DOCTYPE html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Aerospike Backup Service API</title></head>
+<body>
+<h1>Aerospike Backup Service REST API</h1>
+<p>OpenAPI 3 document: <a href="openapi.yaml">openapi.yaml</a> | <a href="openapi.json">openapi.json</a></p>
+<p>Load either file into any OpenAPI viewer (Swagger UI, Redoc) to browse the endpoints.</p>
+</body>
+</html>
+)";
+
+struct KindRoute {
+  const char* segment;  // path segment under /v1/config
+  EntityKind kind;
+};
+constexpr KindRoute kKinds[] = {{"clusters", EntityKind::kCluster},
+                                {"storage", EntityKind::kStorage},
+                                {"policies", EntityKind::kPolicy},
+                                {"routines", EntityKind::kRoutine},
+                                {"secret-agents", EntityKind::kSecretAgent}};
+
+}  // namespace
+
+struct ApiServer::Listener {
+  std::unique_ptr<httplib::Server> server;
+  std::unique_ptr<RateLimiter> limiter;
+  std::string context_path;
+  std::thread thread;
+  std::future<void> finished;  // ready when listen_after_bind() returned
+};
+
+ApiServer::ApiServer(ConfigStore& store, BackupOperations& ops, metrics::Registry& registry,
+                     metrics::AbsMetrics& metrics, std::string version)
+    : store_(store), ops_(ops), registry_(registry), metrics_(metrics), version_(std::move(version)) {
+  auto j = YamlToJson(kOpenApiYaml);
+  openapi_json_ = j.ok() ? j->dump() : std::string("{}");
+  if (!j.ok()) spdlog::error("embedded OpenAPI document does not parse: {}", j.status().message());
+  RegisterRoutes();
+}
+
+ApiServer::~ApiServer() { Stop(); }
+
+std::vector<std::string> ApiServer::RouteList() const {
+  std::vector<std::string> out;
+  for (const auto& r : router_.routes()) out.push_back(r.method + " " + r.pattern);
+  return out;
+}
+
+void ApiServer::RegisterRoutes() {
+  RegisterSystemRoutes();
+  RegisterConfigRoutes();
+  RegisterBackupRoutes();
+}
+
+// ---- system routes (#1–#6) ----
+void ApiServer::RegisterSystemRoutes() {
+  router_.Add("GET", "/", [](const ApiRequest&, ApiResponse& res) { res.status = 200; });
+  auto ok = [](const ApiRequest&, ApiResponse& res) {
+    res.status = 200;
+    res.content_type = "text/plain; charset=utf-8";
+    res.body = "Ok";
+  };
+  router_.Add("GET", "/health", ok);
+  router_.Add("GET", "/ready", ok);
+  router_.Add("GET", "/version", [this](const ApiRequest&, ApiResponse& res) {
+    res.status = 200;
+    res.content_type = "text/plain; charset=utf-8";
+    res.body = version_;
+  });
+  router_.Add("GET", "/metrics", [this](const ApiRequest&, ApiResponse& res) {
+    res.status = 200;
+    res.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    res.body = registry_.Exposition();
+  });
+  auto html = [](const ApiRequest&, ApiResponse& res) {
+    res.status = 200;
+    res.content_type = "text/html; charset=utf-8";
+    res.body = kApiDocsHtml;
+  };
+  router_.Add("GET", "/api-docs/", html);
+  router_.Add("GET", "/api-docs/index.html", html);
+  router_.Add("GET", "/api-docs/openapi.yaml", [](const ApiRequest&, ApiResponse& res) {
+    res.status = 200;
+    res.content_type = "application/yaml";
+    res.body = kOpenApiYaml;
+  });
+  auto json_doc = [this](const ApiRequest&, ApiResponse& res) {
+    res.status = 200;
+    res.content_type = "application/json";
+    res.body = openapi_json_;
+  };
+  router_.Add("GET", "/api-docs/openapi.json", json_doc);
+  router_.Add("GET", "/api-docs/doc.json", json_doc);  // where ABS's swagger UI finds its document
+}
+
+// ---- configuration routes (#7–#19) ----
+void ApiServer::RegisterConfigRoutes() {
+  router_.Add("GET", "/v1/config", [this](const ApiRequest&, ApiResponse& res) {
+    Json(res, 200, ConfigToJson(store_.Snapshot(), /*redacted=*/true));
+  });
+  router_.Add("PUT", "/v1/config", [this](const ApiRequest& req, ApiResponse& res) {
+    if (!RequireBody(req, res)) return;
+    auto parsed = ParseConfigJson(req.body);
+    if (!parsed.ok()) return TextError(res, 400, parsed.status().message());
+    for (const auto& w : parsed->warnings) spdlog::warn("PUT /v1/config: ABS 2.0 form converted: {}", w.ToString());
+    ApiError e = store_.ReplaceAll(std::move(parsed->config));
+    if (!e.ok()) return Error(res, e);
+    res.status = 200;
+  });
+  router_.Add("POST", "/v1/config/apply", [this](const ApiRequest&, ApiResponse& res) {
+    ApiError e = store_.Reload();
+    if (!e.ok()) return Error(res, e);
+    res.status = 200;
+  });
+
+  for (const auto& k : kKinds) {
+    const std::string base = std::string("/v1/config/") + k.segment;
+    const EntityKind kind = k.kind;
+    router_.Add("GET", base, [this, kind](const ApiRequest&, ApiResponse& res) {
+      Json(res, 200, store_.GetCollection(kind));
+    });
+    router_.Add("GET", base + "/{name}", [this, kind](const ApiRequest& req, ApiResponse& res) {
+      auto e = store_.GetEntity(kind, req.Param("name"));
+      if (!e.ok()) return TextError(res, 404, e.status().message());
+      Json(res, 200, *e);
+    });
+    router_.Add("POST", base + "/{name}", [this, kind](const ApiRequest& req, ApiResponse& res) {
+      if (!RequireBody(req, res)) return;
+      ApiError e = store_.AddEntity(kind, req.Param("name"), req.body);
+      if (!e.ok()) return Error(res, e);
+      res.status = 201;
+    });
+    router_.Add("PUT", base + "/{name}", [this, kind](const ApiRequest& req, ApiResponse& res) {
+      if (!RequireBody(req, res)) return;
+      ApiError e = store_.UpdateEntity(kind, req.Param("name"), req.body);
+      if (!e.ok()) return Error(res, e);
+      res.status = 200;
+    });
+    router_.Add("DELETE", base + "/{name}", [this, kind](const ApiRequest& req, ApiResponse& res) {
+      ApiError e = store_.DeleteEntity(kind, req.Param("name"));
+      if (!e.ok()) return Error(res, e);
+      res.status = 204;
+    });
+  }
+  for (bool disable : {false, true}) {
+    router_.Add("PUT", std::string("/v1/config/routines/{name}/") + (disable ? "disable" : "enable"),
+                [this, disable](const ApiRequest& req, ApiResponse& res) {
+                  ApiError e = store_.SetRoutineDisabled(req.Param("name"), disable);
+                  if (!e.ok()) return Error(res, e);
+                  // Disabling also cancels running backups of the routine (ABS 3.x).
+                  if (disable) {
+                    Status st = ops_.CancelBackups(req.Param("name"));
+                    if (!st.ok() && st.code() != ErrorCode::kUnsupported) {
+                      spdlog::warn("routine \"{}\" disabled, but cancelling its running backups failed: {}",
+                                   req.Param("name"), st.message());
+                    }
+                  }
+                  res.status = 204;
+                });
+  }
+}
+
+// ---- backup and restore routes (#20–#35), all through BackupOperations ----
+void ApiServer::RegisterBackupRoutes() {
+  auto routine_exists = [this](const std::string& name) { return store_.Snapshot().routines.count(name) > 0; };
+  auto not_found = [](ApiResponse& res, const std::string& name) {
+    TextError(res, 404, "routine \"" + name + "\" not found");
+  };
+  auto bounds = [](const ApiRequest& req) -> Result<TimeBounds> {
+    TimeBounds b;
+    ABS_ASSIGN_OR_RETURN(b.from_ms, QueryMs(req, "from", "invalid query param time bounds"));
+    ABS_ASSIGN_OR_RETURN(b.to_ms, QueryMs(req, "to", "invalid query param time bounds"));
+    if (b.from_ms && b.to_ms && *b.from_ms > *b.to_ms) {
+      return Status(ErrorCode::kInvalidArgument, "invalid query param time bounds: from is after to");
+    }
+    return b;
+  };
+
+  for (BackupType type : {BackupType::kFull, BackupType::kIncremental}) {
+    const std::string base = std::string("/v1/backups/") + BackupTypeName(type);
+    router_.Add("GET", base, [this, type, bounds](const ApiRequest& req, ApiResponse& res) {
+      auto b = bounds(req);
+      if (!b.ok()) return TextError(res, 400, b.status().message());
+      ojson out = ojson::object();
+      for (const auto& [name, _] : store_.Snapshot().routines) {
+        auto list = ops_.ListBackups(name, type, *b);
+        if (!list.ok()) return SeamError(res, list.status());
+        ojson arr = ojson::array();
+        for (const auto& d : *list) arr.push_back(BackupDetailsToJson(d));
+        out[name] = std::move(arr);
+      }
+      Json(res, 200, out);
+    });
+    router_.Add("GET", base + "/{name}",
+                [this, type, bounds, routine_exists, not_found](const ApiRequest& req, ApiResponse& res) {
+                  const std::string& name = req.Param("name");
+                  auto b = bounds(req);
+                  if (!b.ok()) return TextError(res, 400, b.status().message());
+                  if (!routine_exists(name)) return not_found(res, name);
+                  auto list = ops_.ListBackups(name, type, *b);
+                  if (!list.ok()) return SeamError(res, list.status());
+                  ojson arr = ojson::array();
+                  for (const auto& d : *list) arr.push_back(BackupDetailsToJson(d));
+                  Json(res, 200, arr);
+                });
+  }
+
+  auto trigger = [this, routine_exists, not_found](BackupType type) {
+    return [this, type, routine_exists, not_found](const ApiRequest& req, ApiResponse& res) {
+      const std::string& name = req.Param("name");
+      auto delay = QueryMs(req, "delay", "invalid delay");
+      if (!delay.ok()) return TextError(res, 400, delay.status().message());
+      if (!routine_exists(name)) return not_found(res, name);
+      // ABS 3.5+: at least 50 ms, so an immediate trigger is not lost by the scheduler.
+      auto ms = std::chrono::milliseconds(std::max<int64_t>(50, delay->value_or(0)));
+      Status st = ops_.TriggerBackup(name, type, ms);
+      if (!st.ok()) return SeamError(res, st);
+      res.status = 202;
+    };
+  };
+  router_.Add("POST", "/v1/backups/full/{name}", trigger(BackupType::kFull));
+  router_.Add("POST", "/v1/backups/incremental/{name}", trigger(BackupType::kIncremental));
+  router_.Add("POST", "/v1/backups/schedule/{name}", trigger(BackupType::kFull));  // deprecated alias
+
+  router_.Add("GET", "/v1/backups/currentBackup/{name}",
+              [this, routine_exists, not_found](const ApiRequest& req, ApiResponse& res) {
+                const std::string& name = req.Param("name");
+                if (!routine_exists(name)) return not_found(res, name);
+                auto st = ops_.CurrentBackups(name);
+                if (!st.ok()) return SeamError(res, st.status());
+                Json(res, 200, RoutineStateToJson(*st));
+              });
+  router_.Add("POST", "/v1/backups/cancel/{name}",
+              [this, routine_exists, not_found](const ApiRequest& req, ApiResponse& res) {
+                const std::string& name = req.Param("name");
+                if (!routine_exists(name)) return not_found(res, name);
+                Status st = ops_.CancelBackups(name);
+                if (!st.ok()) return SeamError(res, st);
+                res.status = 202;
+              });
+
+  // Named references of a restore request must exist in the running configuration.
+  auto check_refs = [this](const std::string& dest, const std::string& src, const std::string& agent) -> Status {
+    Config c = store_.Snapshot();
+    if (!dest.empty() && !c.clusters.count(dest)) {
+      return Status(ErrorCode::kInvalidArgument, "cluster \"" + dest + "\" not found");
+    }
+    if (!src.empty() && !c.storage.count(src)) {
+      return Status(ErrorCode::kInvalidArgument, "storage \"" + src + "\" not found");
+    }
+    if (!agent.empty() && !c.secret_agents.count(agent)) {
+      return Status(ErrorCode::kInvalidArgument, "secret agent \"" + agent + "\" not found");
+    }
+    return Status::Ok();
+  };
+  auto job_id = [](ApiResponse& res, RestoreJobId id) {
+    res.status = 202;
+    res.content_type = "application/json";
+    res.body = std::to_string(id);
+  };
+  auto restore = [this, check_refs, job_id](const ApiRequest& req, ApiResponse& res) {
+    if (!RequireBody(req, res)) return;
+    auto r = ParseRestoreRequest(req.body);
+    if (!r.ok()) return TextError(res, 400, r.status().message());
+    if (Status st = check_refs(r->destination_name, r->source_name, r->secret_agent_name); !st.ok()) {
+      return TextError(res, 400, st.message());
+    }
+    auto id = ops_.Restore(*r);
+    if (!id.ok()) return SeamError(res, id.status());
+    job_id(res, *id);
+  };
+  router_.Add("POST", "/v1/restore/full", restore);
+  router_.Add("POST", "/v1/restore/incremental", restore);
+  router_.Add("POST", "/v1/restore/timestamp", [this, check_refs, job_id](const ApiRequest& req, ApiResponse& res) {
+    if (!RequireBody(req, res)) return;
+    auto r = ParseRestoreTimestampRequest(req.body);
+    if (!r.ok()) return TextError(res, 400, r.status().message());
+    if (Status st = check_refs(r->destination_name, r->source_name, r->secret_agent_name); !st.ok()) {
+      return TextError(res, 400, st.message());
+    }
+    // The routine may be unknown here only when both source and destination are given (cross-region DR).
+    const bool overrides = (r->source || !r->source_name.empty()) && (r->destination || !r->destination_name.empty());
+    if (!overrides && !store_.Snapshot().routines.count(r->routine)) {
+      return TextError(res, 404, "routine \"" + r->routine + "\" not found");
+    }
+    auto id = ops_.RestoreByTime(*r);
+    if (!id.ok()) return SeamError(res, id.status());
+    job_id(res, *id);
+  });
+  router_.Add("GET", "/v1/restore/status/{jobId}", [this](const ApiRequest& req, ApiResponse& res) {
+    auto id = ParseJobId(req.Param("jobId"));
+    if (!id.ok()) return TextError(res, 400, id.status().message());
+    auto st = ops_.RestoreStatus(*id);
+    if (!st.ok()) return SeamError(res, st.status());
+    Json(res, 200, RestoreJobStatusToJson(*st));
+  });
+  router_.Add("GET", "/v1/restore/jobs", [this](const ApiRequest& req, ApiResponse& res) {
+    auto filter = ParseRestoreJobFilter(req.Query("from"), req.Query("to"), req.Query("status"));
+    if (!filter.ok()) return TextError(res, 400, filter.status().message());
+    auto jobs = ops_.RestoreJobs();
+    if (!jobs.ok()) return SeamError(res, jobs.status());
+    ojson out = ojson::object();
+    for (const auto& [id, s] : *jobs) {
+      if (filter->Matches(s)) out[std::to_string(id)] = RestoreJobStatusToJson(s);
+    }
+    Json(res, 200, out);
+  });
+  router_.Add("POST", "/v1/restore/cancel/{jobId}", [this](const ApiRequest& req, ApiResponse& res) {
+    auto id = ParseJobId(req.Param("jobId"));
+    if (!id.ok()) return TextError(res, 400, id.status().message());
+    Status st = ops_.CancelRestore(*id);
+    if (!st.ok()) return SeamError(res, st);
+    res.status = 202;
+  });
+  router_.Add("GET", "/v1/retrieve/configuration/{name}/{timestamp}",
+              [this, routine_exists, not_found](const ApiRequest& req, ApiResponse& res) {
+                const std::string& name = req.Param("name");
+                const std::string& ts = req.Param("timestamp");
+                if (ts.size() > 18 || ts.find_first_not_of("0123456789") != std::string::npos) {
+                  return TextError(res, 400, "invalid timestamp \"" + ts + "\": expected epoch milliseconds");
+                }
+                if (!routine_exists(name)) return not_found(res, name);
+                auto files = ops_.RetrieveConfiguration(name, std::stoll(ts));
+                if (!files.ok()) return SeamError(res, files.status());
+                res.status = 200;
+                res.content_type = "application/zip";
+                res.headers.emplace_back("Content-Disposition", "attachment; filename=\"archive.zip\"");
+                res.body = ZipStore(*files);
+              });
+}
+
+// ---- listeners ----
+Status ApiServer::AddListener(std::unique_ptr<httplib::Server> server, const ListenerConfig& cfg, int port,
+                              const std::string& scheme) {
+  const std::string address = cfg.EffectiveAddress();
+  const RateLimit rate = cfg.EffectiveRate();
+  auto limiter = RateLimiter::Create(rate.EffectiveTps(), rate.EffectiveSize(), rate.white_list.value_or(
+                                                                                      std::vector<std::string>{}));
+  if (!limiter.ok()) return limiter.status().WithContext(scheme + " listener rate.white-list");
+
+  auto l = std::make_unique<Listener>();
+  l->server = std::move(server);
+  l->limiter = std::move(limiter).value();
+  l->context_path = NormalizeContextPath(cfg.EffectiveContextPath());
+  httplib::Server& s = *l->server;
+  RateLimiter* lim = l->limiter.get();
+  const std::string cp = l->context_path;
+
+  s.set_payload_max_length(kMaxBodyBytes);
+  s.set_read_timeout(std::chrono::milliseconds(std::max<int64_t>(1, cfg.EffectiveReadTimeoutMs())));
+  s.set_write_timeout(std::chrono::milliseconds(std::max<int64_t>(1, cfg.EffectiveWriteTimeoutMs())));
+  s.set_keep_alive_timeout(std::max<int64_t>(1, cfg.EffectiveIdleTimeoutMs() / 1000));
+
+  s.set_pre_routing_handler([this, lim](const httplib::Request& req, httplib::Response& res) {
+    tls_start = Clock::now();
+    tls_route = "unmatched";
+    if (lim->Allow(req.remote_addr)) return httplib::Server::HandlerResponse::Unhandled;
+    metrics_.http_rate_limited_total.Get().Inc();
+    res.status = 429;
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_content("Too Many Requests\n", "text/plain; charset=utf-8");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+
+  auto dispatch = [this, cp](const httplib::Request& hreq, httplib::Response& hres) {
+    ApiResponse res;
+    std::string path = hreq.path;
+    bool inside = cp.empty() || path == cp ||
+                  (path.size() > cp.size() && path.compare(0, cp.size(), cp) == 0 && path[cp.size()] == '/');
+    Router::Match m;
+    if (inside) {
+      path = path.substr(cp.size());
+      if (path.empty()) path = "/";
+      m = router_.Find(hreq.method, path);
+    }
+    if (m.kind == Router::MatchKind::kNotFound) {
+      TextError(res, 404, "404 page not found");
+    } else if (m.kind == Router::MatchKind::kMethodNotAllowed) {
+      std::string allow;
+      for (const auto& a : m.allowed) allow += (allow.empty() ? "" : ", ") + a;
+      if (std::find(m.allowed.begin(), m.allowed.end(), "GET") != m.allowed.end()) allow += ", HEAD";
+      res.headers.emplace_back("Allow", allow);
+      TextError(res, 405, "Method Not Allowed");
+    } else {
+      tls_route = m.route->pattern;
+      ApiRequest req;
+      req.method = hreq.method;
+      req.path = path;
+      req.route = m.route->pattern;
+      req.params = std::move(m.params);
+      for (const auto& [k, v] : hreq.params) req.query.emplace(k, v);
+      req.body = hreq.body;
+      req.remote_addr = hreq.remote_addr;
+      try {
+        m.route->handler(req, res);
+      } catch (const std::exception& e) {
+        spdlog::error("{} {}: unexpected exception: {}", hreq.method, hreq.path, e.what());
+        res = ApiResponse{};
+        TextError(res, 500, std::string("internal error: ") + e.what());
+      }
+    }
+    hres.status = res.status;
+    for (const auto& [k, v] : res.headers) hres.set_header(k, v);
+    if (!res.body.empty() || !res.content_type.empty()) {
+      hres.set_content(res.body, res.content_type.empty() ? "text/plain; charset=utf-8" : res.content_type.c_str());
+    }
+  };
+  for (const char* pattern : {".*"}) {
+    s.Get(pattern, dispatch);
+    s.Post(pattern, dispatch);
+    s.Put(pattern, dispatch);
+    s.Delete(pattern, dispatch);
+    s.Patch(pattern, dispatch);
+    s.Options(pattern, dispatch);
+  }
+  // httplib-generated errors (413 body too large, 400 malformed request) get ABS-style text bodies.
+  s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
+    std::string msg = res.status == 413 ? "request body too large"
+                      : res.status == 400 ? "bad request"
+                                          : "HTTP status " + std::to_string(res.status);
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_content(msg + "\n", "text/plain; charset=utf-8");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+    double secs = std::chrono::duration<double>(Clock::now() - tls_start).count();
+    const std::string route = tls_route.empty() ? std::string("unmatched") : tls_route;
+    metrics_.http_requests_total.WithLabels({req.method, route, std::to_string(res.status)}).Inc();
+    metrics_.http_request_duration_seconds.WithLabels({req.method, route}).Observe(secs);
+    spdlog::debug("http {} {} from {} -> {} in {:.3f} ms", req.method, req.path, req.remote_addr, res.status,
+                  secs * 1000);
+  });
+
+  if (!s.is_valid()) {
+    return Status(ErrorCode::kInvalidArgument, scheme + " listener: server could not be set up (TLS certificate/key?)");
+  }
+  if (!s.bind_to_port(address, port)) {
+    return Status(ErrorCode::kIo, scheme + " listener: cannot bind " + address + ":" + std::to_string(port));
+  }
+  endpoints_.push_back(scheme + "://" + address + ":" + std::to_string(port) + (cp.empty() ? "" : cp));
+  std::promise<void> done;
+  l->finished = done.get_future();
+  l->thread = std::thread([srv = l->server.get(), done = std::move(done)]() mutable {
+    srv->listen_after_bind();
+    done.set_value();
+  });
+  listeners_.push_back(std::move(l));
+  return Status::Ok();
+}
+
+Status ApiServer::Start(const ServiceConfig& service) {
+  HttpServerConfig http = service.http.value_or(HttpServerConfig{});
+  if (!http.IsDisabled()) {
+    Status st = AddListener(std::make_unique<httplib::Server>(), http, http.EffectivePort(), "http");
+    if (!st.ok()) {
+      Stop();
+      return st;
+    }
+  }
+  if (service.https && !service.https->IsDisabled()) {
+    const HttpsServerConfig& h = *service.https;
+    if (!h.cert_file || !h.key_file) {
+      Stop();
+      return Status(ErrorCode::kInvalidArgument, "service.https: cert-file and key-file are required");
+    }
+    std::string password = h.key_file_password.value_or("");
+    if (password.rfind(kSecretRefPrefix, 0) == 0) {
+      Stop();
+      return Status(ErrorCode::kUnsupported,
+                    "service.https.key-file-password: secrets: references are not supported yet; give the passphrase");
+    }
+    const bool verify_clients = h.EffectiveClientAuth() == "require-and-verify";
+    if (verify_clients && !h.client_ca_file) {
+      Stop();
+      return Status(ErrorCode::kInvalidArgument, "service.https: client-auth require-and-verify needs client-ca-file");
+    }
+    auto server = std::make_unique<httplib::SSLServer>(
+        h.cert_file->c_str(), h.key_file->c_str(), verify_clients ? h.client_ca_file->c_str() : nullptr, nullptr,
+        password.empty() ? nullptr : password.c_str());
+    Status st = AddListener(std::move(server), h, h.EffectivePort(), "https");
+    if (!st.ok()) {
+      Stop();
+      return st;
+    }
+  }
+  if (listeners_.empty()) {
+    return Status(ErrorCode::kInvalidArgument, "no listener enabled (service.http and service.https are disabled)");
+  }
+  return Status::Ok();
+}
+
+void ApiServer::Stop() {
+  for (auto& l : listeners_) {
+    // httplib ignores stop() until its accept loop has started, so repeat it until the loop is gone.
+    while (l->finished.valid() && l->finished.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
+      l->server->stop();
+    }
+    if (l->thread.joinable()) l->thread.join();
+  }
+  listeners_.clear();
+  endpoints_.clear();
+}
+
+}  // namespace aero::service::api

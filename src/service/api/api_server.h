@@ -1,0 +1,74 @@
+// The REST server of the backup service: ABS 3.7's routes (abs-api.md §2) on cpp-httplib listeners.
+//
+// ApiServer builds the route table at construction (so `--print-routes` can list it without
+// listening), and Start() opens the HTTP listener (service.http, unless disabled) and the optional
+// HTTPS listener (service.https), each with its own rate limiter, and serves them from threads that
+// Stop() joins. Conventions applied to every route (abs-api.md §1): context-path prefix, 8 MiB body
+// limit (413), "request body is empty" (400), plain-text error bodies, 404/405, per-client rate
+// limiting (429), request metrics.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/status.h"
+#include "service/api/backup_service.h"
+#include "service/api/config_store.h"
+#include "service/api/router.h"
+#include "service/metrics/metrics.h"
+
+namespace httplib {
+class Server;
+}
+
+namespace aero::service::api {
+
+inline constexpr size_t kMaxBodyBytes = 8u << 20;  // ABS 3.7: 8 MiB
+
+// The OpenAPI 3 document (api/openapi.yaml), embedded at build time.
+extern const char* const kOpenApiYaml;
+
+class ApiServer {
+ public:
+  // `version` is what GET /version answers ("v0.1.0"). The references must outlive the server.
+  ApiServer(ConfigStore& store, BackupOperations& ops, metrics::Registry& registry, metrics::AbsMetrics& metrics,
+            std::string version);
+  ~ApiServer();
+  ApiServer(const ApiServer&) = delete;
+  ApiServer& operator=(const ApiServer&) = delete;
+
+  // Every registered route as "METHOD /pattern" (without context path), in registration order.
+  std::vector<std::string> RouteList() const;
+
+  // Binds the listeners described by `service` and starts serving. Errors name the listener and
+  // address (kIo when a port cannot be bound, kInvalidArgument for bad TLS/white-list settings).
+  Status Start(const ServiceConfig& service);
+  // Stops accepting connections, lets in-flight requests finish, joins the listener threads.
+  void Stop();
+
+  // Where the listeners are bound ("127.0.0.1:8080"); empty when not running.
+  std::vector<std::string> Endpoints() const { return endpoints_; }
+
+ private:
+  struct Listener;
+  void RegisterRoutes();
+  void RegisterConfigRoutes();
+  void RegisterBackupRoutes();
+  void RegisterSystemRoutes();
+  Status AddListener(std::unique_ptr<httplib::Server> server, const ListenerConfig& cfg, int port,
+                     const std::string& scheme);
+
+  ConfigStore& store_;
+  BackupOperations& ops_;
+  metrics::Registry& registry_;
+  metrics::AbsMetrics& metrics_;
+  std::string version_;
+  Router router_;
+  std::string openapi_json_;
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::vector<std::string> endpoints_;
+};
+
+}  // namespace aero::service::api

@@ -1,0 +1,191 @@
+// Configuration sources: local file, http(s) URL, object in backup storage (config_source.h).
+#include "service/api/config_source.h"
+
+#include <httplib.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "service/api/yaml_json.h"
+#include "service/config/config_io.h"
+#include "storage/factory.h"
+
+namespace aero::service::api {
+
+namespace {
+
+constexpr size_t kMaxConfigBytes = 16u << 20;
+
+Result<std::string> ReadLocalFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status(ErrorCode::kIo, "cannot read configuration file " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  if (in.bad()) return Status(ErrorCode::kIo, "error reading configuration file " + path);
+  return ss.str();
+}
+
+class LocalFileSource : public ConfigSource {
+ public:
+  explicit LocalFileSource(std::string path) : path_(std::move(path)) {}
+  Result<std::string> Read() override { return ReadLocalFile(path_); }
+  Status Write(const Config& config) override { return SaveConfigFile(config, path_); }
+  std::string Describe() const override { return path_; }
+
+ private:
+  std::string path_;
+};
+
+class UrlSource : public ConfigSource {
+ public:
+  explicit UrlSource(std::string url) : url_(std::move(url)) {}
+  Result<std::string> Read() override { return FetchUrl(url_); }
+  Status Write(const Config&) override {
+    return Status(ErrorCode::kUnsupported, "configuration loaded from URL " + url_ + " is read-only");
+  }
+  std::string Describe() const override { return url_; }
+
+ private:
+  std::string url_;
+};
+
+class StorageObjectSource : public ConfigSource {
+ public:
+  StorageObjectSource(std::unique_ptr<Storage> storage, std::string key)
+      : storage_(std::move(storage)), key_(std::move(key)) {}
+  Result<std::string> Read() override {
+    auto r = storage_->ReadObject(key_, kMaxConfigBytes);
+    if (!r.ok()) return r.status().WithContext("reading " + Describe());
+    return r;
+  }
+  Status Write(const Config& config) override {
+    return storage_->WriteObject(key_, ConfigToYaml(config), WriteOptions{ObjectClass::kMetadata})
+        .WithContext("writing " + Describe());
+  }
+  std::string Describe() const override { return storage_->Describe() + "/" + key_; }
+
+ private:
+  std::unique_ptr<Storage> storage_;
+  std::string key_;
+};
+
+bool IsUrl(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
+
+Status NoSecretRef(const std::optional<std::string>& v, const char* field) {
+  if (v && v->rfind(kSecretRefPrefix, 0) == 0) {
+    return Status(ErrorCode::kUnsupported,
+                  std::string("remote configuration descriptor: ") + field +
+                      ": secrets: references cannot be resolved before the configuration is loaded");
+  }
+  return Status::Ok();
+}
+
+// The object key of the config: descriptor `path`, without a leading '/'.
+Result<std::string> KeyOf(const std::optional<std::string>& path) {
+  std::string key = path.value_or("");
+  while (!key.empty() && key.front() == '/') key.erase(0, 1);
+  if (key.empty()) {
+    return Status(ErrorCode::kInvalidArgument, "remote configuration descriptor: path (the object key) is required");
+  }
+  return key;
+}
+
+Result<std::unique_ptr<ConfigSource>> FromDescriptor(const Storage& s, const std::string& descriptor_path) {
+  StorageOptions opts;
+  StorageUri uri;
+  std::string key;
+  if (const auto* local = std::get_if<LocalStorage>(&s.backend)) {
+    if (IsUrl(local->path)) return std::unique_ptr<ConfigSource>(new UrlSource(local->path));
+    if (local->path.empty()) {
+      return Status(ErrorCode::kInvalidArgument, descriptor_path + ": local-storage.path is required");
+    }
+    return std::unique_ptr<ConfigSource>(new LocalFileSource(local->path));
+  } else if (const auto* s3 = std::get_if<S3Storage>(&s.backend)) {
+    ABS_RETURN_IF_ERROR(NoSecretRef(s3->access_key_id, "access-key-id"));
+    ABS_RETURN_IF_ERROR(NoSecretRef(s3->secret_access_key, "secret-access-key"));
+    uri.kind = StorageUri::Kind::kS3;
+    uri.bucket = s3->bucket;
+    opts.s3.region = s3->s3_region;
+    opts.s3.endpoint_override = s3->s3_endpoint_override.value_or("");
+    opts.s3.profile = s3->s3_profile.value_or("");
+    opts.s3.access_key_id = s3->access_key_id.value_or("");
+    opts.s3.secret_access_key = s3->secret_access_key.value_or("");
+    ABS_ASSIGN_OR_RETURN(key, KeyOf(s3->path));
+  } else if (const auto* az = std::get_if<AzureStorage>(&s.backend)) {
+    ABS_RETURN_IF_ERROR(NoSecretRef(az->account_key, "account-key"));
+    ABS_RETURN_IF_ERROR(NoSecretRef(az->client_secret, "client-secret"));
+    uri.kind = StorageUri::Kind::kAzure;
+    uri.bucket = az->container_name;
+    opts.azure.endpoint = az->endpoint;
+    opts.azure.account_name = az->account_name.value_or("");
+    opts.azure.account_key = az->account_key.value_or("");
+    opts.azure.tenant_id = az->tenant_id.value_or("");
+    opts.azure.client_id = az->client_id.value_or("");
+    opts.azure.client_secret = az->client_secret.value_or("");
+    ABS_ASSIGN_OR_RETURN(key, KeyOf(az->path));
+  } else if (const auto* g = std::get_if<GcpStorage>(&s.backend)) {
+    ABS_RETURN_IF_ERROR(NoSecretRef(g->key, "key"));
+    uri.kind = StorageUri::Kind::kGcs;
+    uri.bucket = g->bucket_name;
+    opts.gcs.key_file_path = g->key_file_path.value_or("");
+    opts.gcs.key_json = g->key.value_or("");
+    opts.gcs.endpoint = g->endpoint.value_or("");
+    ABS_ASSIGN_OR_RETURN(key, KeyOf(g->path));
+  }
+  auto storage = OpenStorage(uri, opts);
+  if (!storage.ok()) return storage.status().WithContext("remote configuration " + descriptor_path);
+  return std::unique_ptr<ConfigSource>(new StorageObjectSource(std::move(storage).value(), key));
+}
+
+}  // namespace
+
+Result<std::string> FetchUrl(const std::string& url) {
+  // Split "scheme://host[:port]" from the path for httplib's client.
+  size_t scheme_end = url.find("://");
+  size_t path_start = url.find('/', scheme_end == std::string::npos ? 0 : scheme_end + 3);
+  std::string origin = path_start == std::string::npos ? url : url.substr(0, path_start);
+  std::string path = path_start == std::string::npos ? "/" : url.substr(path_start);
+  httplib::Client client(origin);
+  if (!client.is_valid()) return Status(ErrorCode::kInvalidArgument, "invalid configuration URL " + url);
+  client.set_connection_timeout(std::chrono::seconds(10));
+  client.set_read_timeout(std::chrono::seconds(30));
+  client.set_write_timeout(std::chrono::seconds(30));
+  client.set_follow_location(true);
+  size_t received = 0;
+  std::string body;
+  auto res = client.Get(path, [&](const char* data, size_t n) {
+    received += n;
+    if (received > kMaxConfigBytes) return false;
+    body.append(data, n);
+    return true;
+  });
+  if (!res) {
+    if (received > kMaxConfigBytes) {
+      return Status(ErrorCode::kInvalidArgument, "configuration at " + url + " is larger than 16 MiB");
+    }
+    return Status(ErrorCode::kNetwork, "cannot fetch configuration from " + url + ": " + httplib::to_string(res.error()));
+  }
+  if (res->status != 200) {
+    return Status(ErrorCode::kIo, "cannot fetch configuration from " + url + ": HTTP status " +
+                                      std::to_string(res->status));
+  }
+  return body;
+}
+
+Result<std::unique_ptr<ConfigSource>> OpenConfigSource(const std::string& location, bool remote) {
+  if (location.empty()) return Status(ErrorCode::kInvalidArgument, "--config is required");
+  if (!remote) {
+    if (IsUrl(location)) return std::unique_ptr<ConfigSource>(new UrlSource(location));
+    return std::unique_ptr<ConfigSource>(new LocalFileSource(location));
+  }
+  // --remote: the file (or URL) holds a storage descriptor.
+  auto text = IsUrl(location) ? FetchUrl(location) : ReadLocalFile(location);
+  if (!text.ok()) return text.status();
+  auto j = YamlToJson(*text);
+  if (!j.ok()) return j.status().WithContext("remote configuration descriptor " + location);
+  auto storage = StorageFromJson(j->dump());
+  if (!storage.ok()) return storage.status().WithContext("remote configuration descriptor " + location);
+  return FromDescriptor(*storage, location);
+}
+
+}  // namespace aero::service::api
