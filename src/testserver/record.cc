@@ -5,6 +5,7 @@
 
 #include "common/bytes.h"
 #include "protocol/message.h"
+#include "testserver/cdt.h"
 #include "testserver/expr.h"
 #include "testserver/node.h"
 #include "testserver/scan.h"
@@ -86,6 +87,12 @@ int NormaliseValue(uint8_t particle, std::string_view in, std::string& out) {
   }
   out.assign(in);
   return 0;
+}
+
+std::string I64Bytes(int64_t v) {
+  std::string s;
+  PutU64BE(s, static_cast<uint64_t>(v));
+  return s;
 }
 
 std::vector<WBin> DecodeBins(const StoredRecord& r) {
@@ -200,7 +207,7 @@ class RecordExecutor {
       if (op.op_type == proto::kOpRead && !(h.info1 & proto::kInfo1Read)) return fail(proto::kParameter);
       bool modifying_existing = op.op_type == proto::kOpTouch || op.op_type == proto::kOpIncr ||
                                 op.op_type == proto::kOpAppend || op.op_type == proto::kOpPrepend ||
-                                op.op_type == proto::kOpDeleteAll ||
+                                op.op_type == proto::kOpDeleteAll || op.op_type == proto::kOpCdtModify ||
                                 (op.op_type == proto::kOpWrite && op.particle == ParticleType::kNull);
       if (replace && modifying_existing) return fail(proto::kParameter);
     }
@@ -332,8 +339,29 @@ class RecordExecutor {
           }
           break;
         }
+        case proto::kOpCdtModify: {
+          WBin* b = FindBin(bins, op.name);
+          std::optional<std::pair<uint8_t, std::string>> cur;
+          if (b) cur.emplace(b->particle, b->value);
+          CdtOutcome r = ApplyCdtModify(op.value, cur);
+          if (r.result_code) return fail(r.result_code);
+          if (b) {
+            b->particle = r.particle;
+            b->value = std::move(r.bin);
+          } else {
+            bins.push_back(WBin{std::string(op.name), r.particle, std::move(r.bin)});
+          }
+          if (r.has_value) {
+            AppendOp(reply_ops, op.op_type, static_cast<uint8_t>(ParticleType::kInteger), op.name, I64Bytes(r.value));
+            ++n_reply;
+          } else if (respond_all) {
+            AppendOp(reply_ops, op.op_type, 0, op.name, {});
+            ++n_reply;
+          }
+          break;
+        }
         default:
-          // CDT, bit, HLL and expression ops are not implemented by the test server.
+          // CDT reads, bit, HLL and expression ops are not implemented by the test server.
           return fail(proto::kUnsupportedFeature);
       }
     }

@@ -250,6 +250,23 @@ uint64_t TestCluster::Count(const std::string& ns, const std::string& set) const
   return impl_->state.store().Count(ns, set, [](int) { return true; }, NowClepoch(impl_->state.NowMs()));
 }
 
+std::vector<Record> TestCluster::Records(const std::string& ns_name) const {
+  std::vector<Record> out;
+  Namespace* ns = impl_->state.store().Find(ns_name);
+  if (!ns) return out;
+  for (int pid = 0; pid < kPartitions; ++pid) {
+    std::vector<Digest> digests;
+    {
+      const Partition& p = ns->partition(pid);
+      std::shared_lock lock(p.mu);
+      for (const auto& [d, r] : p.records) digests.push_back(d);
+    }
+    for (const auto& d : digests)
+      if (auto r = Get(ns_name, d)) out.push_back(std::move(*r));
+  }
+  return out;
+}
+
 void TestCluster::Clear() {
   for (const auto& ns : impl_->state.store().Names()) impl_->state.store().Truncate(ns, "", UINT64_MAX);
 }

@@ -98,6 +98,8 @@ class TestCluster {
   uint64_t Count(const std::string& ns, const std::string& set = "") const;
   // Removes every record of every namespace.
   void Clear();
+  // Every live record of a namespace, in partition order then descending digest (the scan order).
+  std::vector<Record> Records(const std::string& ns) const;
 
   // Node index that is master of a partition in namespace-independent terms (-1 if none live).
   int MasterOf(int pid) const;
