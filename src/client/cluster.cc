@@ -158,12 +158,17 @@ size_t Node::open_connections() const {
 
 Result<InfoMap> Node::Info(const std::vector<std::string>& commands, Millis timeout) {
   Deadline deadline = DeadlineAfter(timeout);
-  ABS_ASSIGN_OR_RETURN(auto conn, Acquire(deadline));
-  auto r = InfoRequest(*conn, commands, deadline);
-  if (!r.ok()) conn->MarkBroken();
-  Release(std::move(conn));
-  if (!r.ok()) return r.status().WithContext("info to node " + id_);
-  return r;
+  // A pooled connection may have been closed by the server meanwhile (idle timeout, restart):
+  // a connection-level failure gets one more try on another connection.
+  for (int attempt = 0;; ++attempt) {
+    ABS_ASSIGN_OR_RETURN(auto conn, Acquire(deadline));
+    auto r = InfoRequest(*conn, commands, deadline);
+    if (!r.ok()) conn->MarkBroken();
+    Release(std::move(conn));
+    if (r.ok()) return r;
+    if (attempt == 0 && r.status().code() == ErrorCode::kNetwork && SteadyClock::now() < deadline) continue;
+    return r.status().WithContext("info to node " + id_);
+  }
 }
 
 // ---- Cluster -----------------------------------------------------------------------------------
