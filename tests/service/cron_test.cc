@@ -384,3 +384,33 @@ TEST(CronRobustness, RandomExpressionsNeverCrashOrHang) {
 
 }  // namespace
 }  // namespace aero::service::cron
+
+namespace aero::service::cron {
+namespace {
+
+TEST(Cron, HourlyForAYearInNewYork) {
+  // 2024 has 366 * 24 = 8784 wall-clock hours. Spring forward: local 02:00 does not exist and
+  // maps (like Go) onto 01:00 EST, an instant that already fired, so one firing fewer. Fall back:
+  // local 01:00 occurs twice but fires once (first occurrence), so that day has a 2-hour gap.
+  TimeZone ny = Zone("America/New_York");
+  auto e = CronExpression::Parse("0 0 * * * ?");
+  ASSERT_TRUE(e.ok());
+  int64_t t = ny.FromLocal(At("2024-01-01T00:00:00")) - 1;
+  const int64_t end = ny.FromLocal(At("2025-01-01T00:00:00"));
+  int fired = 0;
+  int64_t longest_gap = 0;
+  while (true) {
+    auto n = e->NextAfterUnix(t, ny);
+    ASSERT_TRUE(n.has_value());
+    if (*n >= end) break;
+    ASSERT_GT(*n, t);
+    if (fired > 0) longest_gap = std::max(longest_gap, *n - t);
+    t = *n;
+    ++fired;
+  }
+  EXPECT_EQ(fired, 8784 - 1);
+  EXPECT_EQ(longest_gap, 2 * 3600);  // across the repeated hour
+}
+
+}  // namespace
+}  // namespace aero::service::cron
