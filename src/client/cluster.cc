@@ -109,6 +109,7 @@ Result<std::unique_ptr<Connection>> Node::OpenConnection(Deadline deadline, cons
 }
 
 Result<std::unique_ptr<Connection>> Node::Acquire(Deadline deadline, const CancelToken* cancel) {
+  if (!active_) return Status(ErrorCode::kNetwork, "node " + id_ + " has left the cluster (or the cluster was closed)");
   {
     std::unique_lock<std::mutex> lock(pool_mu_);
     for (;;) {

@@ -23,6 +23,7 @@
 #include "client/scan.h"
 #include "client/write.h"
 #include "common/bytes.h"
+#include "common/clock.h"
 #include "common/digest.h"
 #include "protocol/info.h"
 #include "protocol/message.h"

@@ -11,6 +11,14 @@
 //   ABS_START_TARGET(target, options);          // in a TEST body or SetUp(); skips if impossible
 //   auto cluster = target->Connect();           // aero::client::Cluster
 //   std::string set = target->UniqueSet("scan"); // own set name per run; Cleanup() truncates them
+//
+// CMake for a test binary using it (see tests/client/CMakeLists.txt):
+//   target_link_libraries(my_test PRIVATE abs_client GTest::gtest_main)
+//   target_include_directories(my_test PRIVATE ${CMAKE_SOURCE_DIR})   # for "tests/client/cluster_fixture.h"
+//   if(TARGET abs_testserver)
+//     target_link_libraries(my_test PRIVATE abs_testserver)
+//     target_compile_definitions(my_test PRIVATE ABS_HAVE_TESTSERVER=1)
+//   endif()
 #pragma once
 
 #include <gtest/gtest.h>
