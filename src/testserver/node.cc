@@ -208,10 +208,10 @@ void Node::AcceptLoop() {
       if (cfd < 0) continue;
       int one = 1;
       ::setsockopt(cfd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-      size_t active;
+      size_t active = 0;
       {
         std::lock_guard lock(workers_mu_);
-        active = workers_.size();
+        for (const auto& w : workers_) active += w->done ? 0 : 1;
       }
       if (static_cast<int>(active) >= state_.options().max_connections_per_node) {
         ::close(cfd);  // over the cap: refuse, as a server out of connections would

@@ -51,6 +51,7 @@ class RawClient {
     fd_ = -1;
   }
   bool connected() const { return fd_ >= 0; }
+  int fd() const { return fd_; }
 
   Status Send(std::string_view bytes) {
     size_t off = 0;
