@@ -83,11 +83,16 @@ class S3Backend : public Backend {
 
 class AzureBackend : public Backend {
  public:
+  explicit AzureBackend(bool sas) : sas_(sas) {}
   Status Start() { return peer_.Start(); }
-  std::string name() const override { return "azure"; }
+  std::string name() const override { return sas_ ? "azure_sas" : "azure"; }
   Result<std::unique_ptr<Storage>> Open(const std::string& prefix, StorageOptions o, int port) override {
-    o.azure.account_name = AzuritePeer::kAccount;
-    o.azure.account_key = AzuritePeer::kKey;
+    if (sas_) {
+      o.azure.sas_token = "?" + peer_.AccountSas();
+    } else {
+      o.azure.account_name = AzuritePeer::kAccount;
+      o.azure.account_key = AzuritePeer::kKey;
+    }
     o.azure.endpoint = "http://127.0.0.1:" + std::to_string(port ? port : peer_.port) + "/" + AzuritePeer::kAccount;
     return OpenStorage("azure://" + peer_.container + "/" + prefix, o);
   }
@@ -109,6 +114,7 @@ class AzureBackend : public Backend {
   uint64_t part_size() const override { return 256 << 10; }
 
  private:
+  bool sas_;
   AzuritePeer peer_;
 };
 
@@ -159,8 +165,8 @@ Backend* GetBackend(const std::string& name) {
     auto p = std::make_unique<S3Backend>();
     s = p->Start();
     b = std::move(p);
-  } else if (name == "azure") {
-    auto p = std::make_unique<AzureBackend>();
+  } else if (name == "azure" || name == "azure_sas") {
+    auto p = std::make_unique<AzureBackend>(name == "azure_sas");
     s = p->Start();
     b = std::move(p);
   } else if (name == "gcs") {

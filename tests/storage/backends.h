@@ -36,7 +36,7 @@ class Backend {
 // Options with test-friendly retries (fast backoff) and small chunks.
 StorageOptions TestOptions();
 
-// "local", "s3", "azure", "gcs". Starts the peer on first call; fails the test if it cannot.
+// "local", "s3", "azure" (shared key), "azure_sas" (account SAS), "gcs". Starts the peer on first call; fails the test if it cannot.
 Backend* GetBackend(const std::string& name);
 void ShutdownBackends();
 

@@ -19,6 +19,10 @@
 #include <sstream>
 #include <thread>
 
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "common/base64.h"
 #include "storage/azure/azure_storage.h"
 #include "storage/http/http_client.h"
 
@@ -107,6 +111,14 @@ Status ChildProcess::WaitForPort(int port, int timeout_ms) {
                                          std::to_string(timeout_ms) + " ms (log: " + log_path_ + ")");
 }
 
+int ChildProcess::Wait() {
+  int status = 0;
+  if (pid_ <= 0) return -1;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 void ChildProcess::Stop() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGTERM);
@@ -172,6 +184,28 @@ Status AzuritePeer::Start() {
     return Status(ErrorCode::kIo, "azurite Create Container: HTTP " + std::to_string(r.status) + ": " + r.body);
   }
   return Status::Ok();
+}
+
+std::string AzuritePeer::AccountSas() const {
+  const std::string sv = "2021-08-06", ss = "b", srt = "sco", sp = "rwdlac", se = "2099-01-01T00:00:00Z",
+                    spr = "https,http";
+  // Account SAS string-to-sign for versions from 2020-12-06 (with the encryption-scope line).
+  std::string to_sign = std::string(kAccount) + "\n" + sp + "\n" + ss + "\n" + srt + "\n\n" + se + "\n\n" + spr +
+                        "\n" + sv + "\n\n";
+  std::string key = *Base64Decode(kKey);
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()), reinterpret_cast<const unsigned char*>(to_sign.data()),
+       to_sign.size(), mac, &len);
+  std::string sig = Base64Encode(std::string(reinterpret_cast<char*>(mac), len));
+  return "sv=" + sv + "&ss=" + ss + "&srt=" + srt + "&sp=" + sp + "&se=" + http::UrlEncode(se) +
+         "&spr=" + http::UrlEncode(spr) + "&sig=" + http::UrlEncode(sig);
+}
+
+Result<int> RunCommand(const std::vector<std::string>& argv, const std::string& log_path) {
+  ChildProcess p;
+  ABS_RETURN_IF_ERROR(p.Start(argv, log_path));
+  return p.Wait();
 }
 
 Status CorruptFileContaining(const std::string& dir, const std::string& needle) {

@@ -41,6 +41,8 @@ class ChildProcess {
   // Polls until 127.0.0.1:port accepts a connection; fails early if the process exits.
   Status WaitForPort(int port, int timeout_ms);
   void Stop();
+  // Waits for the process to exit; its exit status (128 + signal if killed).
+  int Wait();
   bool running() const { return pid_ > 0; }
 
  private:
@@ -72,7 +74,13 @@ struct AzuritePeer {
   std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port) + "/" + kAccount; }
   std::string data_dir() const { return dir.path() + "/data"; }
   Status Start();  // also creates the container
+  // An account SAS (blob service; read/write/delete/list/add/create) signed with the emulator key,
+  // as the query string without '?'.
+  std::string AccountSas() const;
 };
+
+// Runs a command to completion (stdout/stderr to `log_path`); returns its exit status.
+Result<int> RunCommand(const std::vector<std::string>& argv, const std::string& log_path);
 
 // Flips one byte of the first file under `dir` (recursively) containing `needle`. kNotFound if none.
 Status CorruptFileContaining(const std::string& dir, const std::string& needle);

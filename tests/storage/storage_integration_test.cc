@@ -6,7 +6,10 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <atomic>
+#include <chrono>
 #include <csignal>
+#include <thread>
 #include <filesystem>
 #include <random>
 
@@ -229,7 +232,7 @@ TEST_P(StorageTest, CorruptedObjectFailsChecksum) {
   EXPECT_TRUE(ReadAll(*storage_, "c.asb", ByteRange{0, 10}).ok());
 }
 
-INSTANTIATE_TEST_SUITE_P(AllBackends, StorageTest, ::testing::Values("local", "s3", "azure", "gcs"),
+INSTANTIATE_TEST_SUITE_P(AllBackends, StorageTest, ::testing::Values("local", "s3", "azure", "azure_sas", "gcs"),
                          [](const auto& info) { return info.param; });
 
 // ---- Fault injection (network backends) ----
@@ -376,6 +379,33 @@ TEST_P(StorageFaultTest, StalledAndResetReadsAreRetried) {
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_TRUE(*got == data);
   EXPECT_EQ(proxy_->faults_injected(), 2);
+}
+
+TEST_P(StorageFaultTest, CancellationInterruptsAStalledRequest) {
+  std::string data = TestData(100000, "C");
+  ASSERT_TRUE(WriteAll(*storage_, "cancel.asb", data).ok());
+  std::atomic<bool> cancel{false};
+  StorageOptions o = TestOptions();
+  o.io_timeout_ms = 60000;  // only cancellation can end the stall quickly
+  o.cancel = &cancel;
+  auto st = backend_->Open(prefix_, o, proxy_->port());
+  ASSERT_TRUE(st.ok());
+  FaultProxy::Rule stall;
+  stall.method = "GET";
+  stall.path_contains = GetParam() == "gcs" ? "alt=media" : "cancel.asb";
+  stall.fault = FaultProxy::Fault::kStall;
+  proxy_->AddRule(stall);
+  auto start = std::chrono::steady_clock::now();
+  std::thread canceller([&] {
+    // Wait (bounded) until the proxy holds the stalled request, then cancel.
+    for (int i = 0; i < 200 && proxy_->faults_injected() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    cancel = true;
+  });
+  auto got = ReadAll(**st, "cancel.asb");
+  canceller.join();
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.status().code(), ErrorCode::kCancelled) << got.status().ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
 INSTANTIATE_TEST_SUITE_P(NetworkBackends, StorageFaultTest, ::testing::Values("s3", "azure", "gcs"),

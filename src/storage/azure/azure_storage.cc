@@ -264,6 +264,7 @@ class AzureStorage : public Storage {
       if (!etag.empty()) h.push_back("If-Match: " + etag);  // the blob must not change between chunks
       ABS_ASSIGN_OR_RETURN(http::Request req, core->NewRequest("GET", core->Path(full), "", h, {}));
       req.max_response_bytes = length + 1;
+      req.expected_response_bytes = length;
       ABS_ASSIGN_OR_RETURN(http::Response r, Send(*core, req, "Azure Get Blob " + core->Describe(full)));
       return std::move(r.body);
     };

@@ -431,6 +431,7 @@ class GcsStorage : public Storage {
       if (!generation.empty()) req.url += "&ifGenerationMatch=" + generation;
       req.headers.push_back("Range: bytes=" + std::to_string(offset) + "-" + std::to_string(offset + length - 1));
       req.max_response_bytes = length + 1;
+      req.expected_response_bytes = length;
       ABS_ASSIGN_OR_RETURN(http::Response r, core->Send(req, "GCS media download " + core->Describe(full)));
       return std::move(r.body);
     };

@@ -27,6 +27,7 @@ struct Request {
   std::string aws_sigv4;
   std::string aws_userpwd;
   size_t max_response_bytes = 64u << 20;  // a longer body fails the request (kProtocol)
+  size_t expected_response_bytes = 0;     // reserve this much for the body (ranged GETs)
 };
 
 struct Response {

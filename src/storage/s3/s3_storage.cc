@@ -262,7 +262,8 @@ class S3Upload : public storage::MultipartTarget {
       std::lock_guard<std::mutex> lock(mu_);
       for (int i = 1; i <= parts; ++i) multipart += part_md5s_[i];
     }
-    return etag == ToHex(md5) || etag == ToHex(storage::Md5::Of(multipart)) + "-" + std::to_string(parts);
+    // s3rver and some S3-compatible servers use the plain MD5 of the object as a multipart ETag.
+    return etag == ToHex(storage::Md5::Of(multipart)) + "-" + std::to_string(parts) || etag == ToHex(md5);
   }
 
   void Abort() override {
@@ -321,6 +322,7 @@ class S3Storage : public Storage {
       // The object must not change between chunks.
       if (!etag.empty()) req.headers.push_back("If-Match: " + etag);
       req.max_response_bytes = length + 1;
+      req.expected_response_bytes = length;
       ABS_ASSIGN_OR_RETURN(http::Response r, Send(*core, req, "S3 GET " + core->Describe(full)));
       return std::move(r.body);
     };
