@@ -11,7 +11,12 @@ PKGS=(build-essential cmake ninja-build pkg-config git python3
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libcurl4-openssl-dev libssl-dev libcrypt-dev libzstd-dev zlib1g-dev libpugixml-dev
-  clang libclang-rt-14-dev curl nodejs npm)
+  clang libclang-rt-14-dev curl)
+# Node.js runs the test peers only. Keep a Node.js that is already installed (CI images carry Node 20,
+# for which the official Aerospike client ships a prebuilt binding); otherwise take Debian's.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PKGS+=(nodejs npm)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do
