@@ -307,27 +307,33 @@ Status Cluster::RefreshNode(Node& node) {
   if (!node.tend_conn_) {
     ABS_ASSIGN_OR_RETURN(node.tend_conn_, node.OpenConnection(DeadlineAfter(policy_.connect_timeout)));
   }
-  auto reply = InfoRequest(*node.tend_conn_, {"node", "peers-generation", "partition-generation"},
-                           DeadlineAfter(policy_.info_timeout));
-  if (!reply.ok()) {
-    node.tend_conn_.reset();
-    return reply.status();
+  // A node validated in this cycle goes straight to peers and replicas (as the official client
+  // does, captures 01 lines 5-8): both replies carry their generation.
+  bool fresh = !node.refreshed_once_;
+  int64_t peers_gen = -1, part_gen = -1;
+  if (!fresh) {
+    auto reply = InfoRequest(*node.tend_conn_, {"node", "peers-generation", "partition-generation"},
+                             DeadlineAfter(policy_.info_timeout));
+    if (!reply.ok()) {
+      node.tend_conn_.reset();
+      return reply.status();
+    }
+    ABS_ASSIGN_OR_RETURN(std::string id, InfoValue(*reply, "node", node.id()));
+    if (id != node.id()) {
+      node.active_ = false;  // another server now answers on this address
+      return Status(ErrorCode::kProtocol, "node " + node.id() + " at " + node.host().ToString() + " now reports id " + id);
+    }
+    ABS_ASSIGN_OR_RETURN(std::string pg, InfoValue(*reply, "peers-generation", node.id()));
+    ABS_ASSIGN_OR_RETURN(std::string gen, InfoValue(*reply, "partition-generation", node.id()));
+    try {
+      peers_gen = std::stoll(pg);
+      part_gen = std::stoll(gen);
+    } catch (...) {
+      return Status(ErrorCode::kProtocol, "node " + node.id() + " sent non-numeric generations '" + pg + "', '" + gen + "'");
+    }
   }
-  ABS_ASSIGN_OR_RETURN(std::string id, InfoValue(*reply, "node", node.id()));
-  if (id != node.id()) {
-    node.active_ = false;  // another server now answers on this address
-    return Status(ErrorCode::kProtocol, "node " + node.id() + " at " + node.host().ToString() + " now reports id " + id);
-  }
-  ABS_ASSIGN_OR_RETURN(std::string pg, InfoValue(*reply, "peers-generation", node.id()));
-  ABS_ASSIGN_OR_RETURN(std::string gen, InfoValue(*reply, "partition-generation", node.id()));
-  int64_t peers_gen = 0, part_gen = 0;
-  try {
-    peers_gen = std::stoll(pg);
-    part_gen = std::stoll(gen);
-  } catch (...) {
-    return Status(ErrorCode::kProtocol, "node " + node.id() + " sent non-numeric generations '" + pg + "', '" + gen + "'");
-  }
-  if (peers_gen != node.peers_generation_) {
+  node.refreshed_once_ = true;
+  if (fresh || peers_gen != node.peers_generation_) {
     auto peers_reply = InfoRequest(*node.tend_conn_, {PeersCommand()}, DeadlineAfter(policy_.info_timeout));
     if (!peers_reply.ok()) {
       node.tend_conn_.reset();
@@ -342,7 +348,7 @@ Status Cluster::RefreshNode(Node& node) {
       if (!p.endpoints.empty() && !GetNode(p.node_id)) unknown.push_back(p);
     }
     node.peer_ids_ = std::move(ids);
-    node.peers_generation_ = peers_gen;
+    node.peers_generation_ = peers.generation;
     for (const auto& p : unknown) {
       if (GetNode(p.node_id)) continue;
       for (const auto& ep : p.endpoints) {
@@ -355,7 +361,7 @@ Status Cluster::RefreshNode(Node& node) {
       }
     }
   }
-  if (part_gen != node.partition_generation_ && part_gen != -1) {
+  if (fresh || (part_gen != node.partition_generation_ && part_gen != -1)) {
     auto rep = InfoRequest(*node.tend_conn_, {"partition-generation", "replicas"}, DeadlineAfter(policy_.info_timeout));
     if (!rep.ok()) {
       node.tend_conn_.reset();
@@ -369,7 +375,7 @@ Status Cluster::RefreshNode(Node& node) {
     try {
       node.partition_generation_ = std::stoll(g2);
     } catch (...) {
-      node.partition_generation_ = part_gen;
+      return Status(ErrorCode::kProtocol, "node " + node.id() + " sent partition-generation '" + g2 + "'");
     }
     map_version_++;  // a rebuild is due
   }

@@ -95,6 +95,7 @@ class Node {
   int64_t peers_generation_ = -1;
   int failures_ = 0;
   bool responded_ = false;
+  bool refreshed_once_ = false;
   std::set<std::string> peer_ids_;
   std::vector<ReplicasEntry> replicas_;
 };

@@ -13,6 +13,7 @@
 
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <set>
 #include <thread>
@@ -22,6 +23,7 @@
 #include "client/metadata.h"
 #include "client/scan.h"
 #include "client/write.h"
+#include "common/base64.h"
 #include "common/bytes.h"
 #include "common/clock.h"
 #include "common/digest.h"
@@ -1146,6 +1148,65 @@ TEST(MalformedReplies, BadVersionTruncatedAndSilentPeers) {
     ASSERT_FALSE(c.ok());
     EXPECT_NE(c.status().message().find("staging"), std::string::npos) << c.status().ToString();
   }
+}
+
+// Requests captured from the official client (tests/data/client/captured_requests.txt).
+std::string CapturedRequest(const std::string& wanted) {
+  std::ifstream in(std::string(ABS_TEST_DATA_DIR) + "/client/captured_requests.txt");
+  std::string name, hex, bytes;
+  while (in >> name) {
+    if (name[0] == '#') {
+      std::getline(in, hex);
+      continue;
+    }
+    in >> hex;
+    if (name == wanted && FromHex(hex, bytes)) return bytes;
+  }
+  ADD_FAILURE() << "no captured request " << wanted;
+  return "";
+}
+
+TEST(ScriptedPeerTest, DiscoveryAndTendRequestsMatchTheOfficialClient) {
+  auto values = HealthyNode();
+  values["build"] = "8.1.2.0";
+  values["peers-clear-std"] = "0,3000,[]";
+  values["peers-generation"] = "0";
+  values["partition-generation"] = "0";
+  std::mutex mu;
+  std::vector<std::string> requests;  // whole protos, in arrival order
+  ScriptedPeer peer([&](uint8_t type, const std::string& body) {
+    std::string proto;
+    proto::PutProtoHeader(proto, type, body.size());
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      requests.push_back(proto + body);
+    }
+    if (body.rfind("user-agent-set:", 0) == 0) {
+      std::string out, reply = body.substr(0, body.size() - 1) + "\tok\n";
+      proto::PutProtoHeader(out, proto::kInfo, reply.size());
+      return out + reply;
+    }
+    return InfoReply(body, values);
+  });
+  ClientPolicy p = FastPolicy();
+  p.tend_interval = Millis(60000);  // only the explicit tend below
+  auto c = Cluster::Connect({Host{"127.0.0.1", "", peer.port()}}, p);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_TRUE((*c)->Tend().ok());
+  (*c)->Close();
+  std::lock_guard<std::mutex> lock(mu);
+  ASSERT_EQ(requests.size(), 5u);
+  EXPECT_EQ(requests[0], CapturedRequest("tend_seed_validation"));
+  // user-agent-set:value=base64("1,<client>-<version>,<app id>") like the official client's.
+  std::string ua = requests[1].substr(8);
+  ASSERT_EQ(ua.rfind("user-agent-set:value=", 0), 0u) << ua;
+  auto decoded = Base64Decode(ua.substr(21, ua.size() - 22));
+  ASSERT_TRUE(decoded.has_value());
+  EXPECT_EQ(*decoded, "1,abs-cpp-0.1.0,not-set");
+  EXPECT_EQ(CapturedRequest("tend_user_agent").substr(8, 21), "user-agent-set:value=");
+  EXPECT_EQ(requests[2], CapturedRequest("tend_peers"));
+  EXPECT_EQ(requests[3], CapturedRequest("tend_replicas"));
+  EXPECT_EQ(requests[4], CapturedRequest("tend_cycle"));
 }
 
 TEST(MalformedReplies, BadScanAndWriteRepliesAreErrors) {

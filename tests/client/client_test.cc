@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <map>
+#include <random>
 
 #include "client/auth.h"
 #include "client/errors.h"
@@ -565,6 +566,77 @@ TEST(Sindex, CreateCommands) {
             "sindex-create:ns=test;indexname=idx;indextype=list;context=kQOhYQ==;indexdata=tags,string");
   EXPECT_EQ(SindexCreateCommand(SindexInfo{"test", "e", "s", "", "numeric", "default", "", "kwFC", ""}),
             "sindex-create:namespace=test;set=s;indexname=e;exp=kwFC;type=numeric");
+}
+
+// ---- Robustness: mutated replies never crash and parse into consistent values or errors ----------
+
+std::string Mutate(std::string s, std::mt19937& rng) {
+  int edits = 1 + static_cast<int>(rng() % 4);
+  for (int e = 0; e < edits && !s.empty(); ++e) {
+    size_t pos = rng() % s.size();
+    switch (rng() % 4) {
+      case 0: s[pos] = static_cast<char>(rng()); break;
+      case 1: s.erase(pos, 1 + rng() % 8); break;
+      case 2: s.insert(pos, 1, "[],:;=\0"[rng() % 8]); break;
+      case 3: s.resize(pos); break;
+    }
+  }
+  return s;
+}
+
+TEST(Robustness, MutatedInfoValues) {
+  std::mt19937 rng(12345);
+  const std::string peers = "17,3000,[[BB9020011AC4202,tls,[10.0.0.2,[2001:db8::1]:3100]],[BB9030011AC4202,,[h:3100]]]";
+  const std::string replicas = "test:0,2," + Column({1, 2}) + "," + Column({3}) + ";bar:0,1," + AllColumn();
+  const std::string sindex = "ns=test:indexname=i:set=s:bin=b:type=numeric:indextype=default:context=null:state=RW";
+  size_t ok = 0;
+  for (int i = 0; i < 3000; ++i) {
+    auto p = ParsePeers(Mutate(peers, rng));
+    if (p.ok()) {
+      ++ok;
+      for (const auto& peer : p->peers) {
+        EXPECT_FALSE(peer.node_id.empty());
+        for (const auto& ep : peer.endpoints) EXPECT_FALSE(ep.name.empty());
+      }
+    }
+    auto r = ParseReplicas(Mutate(replicas, rng));
+    if (r.ok()) {
+      for (const auto& e : *r) {
+        for (const auto& col : e.columns) EXPECT_EQ(col.size(), 4096u);
+      }
+    }
+    (void)ParseSindexList(Mutate(sindex, rng));
+    (void)ParseHosts(Mutate("a:1,[::1]:2,b:tls:3", rng));
+    (void)ParseVersion(Mutate("8.1.2.0", rng));
+  }
+  EXPECT_LT(ok, 3000u);  // most mutations are rejected
+}
+
+TEST(Robustness, MutatedScanChunksNeverCrash) {
+  // A captured-style record followed by a LAST; random damage must give errors, never crashes.
+  proto::MsgHeader h;
+  h.n_fields = 2;
+  h.n_ops = 1;
+  std::string chunk;
+  proto::AppendMsg(chunk, h);
+  Digest d = ComputeDigest("s", IntegerKey(1));
+  PutU32BE(chunk, 5);
+  chunk += std::string(1, '\0') + "test";
+  PutU32BE(chunk, 21);
+  chunk += std::string(1, '\4') + std::string(reinterpret_cast<const char*>(d.data()), 20);
+  PutU32BE(chunk, 13);
+  chunk += std::string("\x01\x01\x00\x01x", 5) + std::string(8, '\x07');
+  std::mt19937 rng(99);
+  proto::MsgView m;
+  Record rec;
+  for (int i = 0; i < 5000; ++i) {
+    std::string bad = Mutate(chunk, rng);
+    ByteReader r(bad);
+    while (r.remaining() > 0) {
+      if (!proto::ParseMsg(r, m).ok()) break;
+      (void)proto::MsgToRecord(m, rec);
+    }
+  }
 }
 
 }  // namespace
