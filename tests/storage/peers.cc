@@ -21,6 +21,8 @@
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
 
 #include "common/base64.h"
 #include "storage/azure/azure_storage.h"
@@ -159,9 +161,16 @@ Status AzuritePeer::Start() {
   }
   std::filesystem::create_directories(data_dir());
   port = FreeLoopbackPort();
-  ABS_RETURN_IF_ERROR(process.Start({bin, "--blobHost", "127.0.0.1", "--blobPort", std::to_string(port), "--location",
-                                     data_dir(), "--silent", "--skipApiVersionCheck", "--disableTelemetry"},
-                                    dir.path() + "/azurite.log"));
+  std::vector<std::string> args{bin, "--blobHost", "127.0.0.1", "--blobPort", std::to_string(port), "--location",
+                                data_dir(), "--silent", "--skipApiVersionCheck", "--disableTelemetry"};
+  http::ClientOptions co;
+  if (https) {
+    std::string key = dir.path() + "/key.pem";
+    ABS_RETURN_IF_ERROR(WriteSelfSignedCert(cert_path(), key));
+    args.insert(args.end(), {"--cert", cert_path(), "--key", key, "--oauth", "basic"});
+    co.ca_file = cert_path();
+  }
+  ABS_RETURN_IF_ERROR(process.Start(args, dir.path() + "/azurite.log"));
   ABS_RETURN_IF_ERROR(process.WaitForPort(port, 30000));
   // Create Container, signed with the well-known emulator key.
   std::string path = std::string("/") + kAccount + "/" + container;
@@ -174,10 +183,10 @@ Status AzuritePeer::Start() {
   headers[0] = std::string("x-ms-date: ") + date;
   headers.push_back("Authorization: " + storage::AzureSharedKeyAuthorization(kAccount, kKey, "PUT",
                                                                            path + "?restype=container", headers, 0));
-  http::Client client(http::ClientOptions{});
+  http::Client client(co);
   http::Request req;
   req.method = "PUT";
-  req.url = "http://127.0.0.1:" + std::to_string(port) + path + "?restype=container";
+  req.url = std::string(https ? "https" : "http") + "://127.0.0.1:" + std::to_string(port) + path + "?restype=container";
   req.headers = headers;
   ABS_ASSIGN_OR_RETURN(http::Response r, client.Perform(req));
   if (r.status != 201) {
@@ -200,6 +209,37 @@ std::string AzuritePeer::AccountSas() const {
   std::string sig = Base64Encode(std::string(reinterpret_cast<char*>(mac), len));
   return "sv=" + sv + "&ss=" + ss + "&srt=" + srt + "&sp=" + sp + "&se=" + http::UrlEncode(se) +
          "&spr=" + http::UrlEncode(spr) + "&sig=" + http::UrlEncode(sig);
+}
+
+Status WriteSelfSignedCert(const std::string& cert_path, const std::string& key_path) {
+  EVP_PKEY* key = EVP_RSA_gen(2048);
+  X509* x = X509_new();
+  X509_set_version(x, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(x), 86400);
+  X509_set_pubkey(x, key);
+  X509_NAME* name = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
+  X509_set_issuer_name(x, name);
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
+  bool ok = true;
+  for (auto [nid, value] : {std::pair{NID_subject_alt_name, "IP:127.0.0.1"}, std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+    ok = ok && ext && X509_add_ext(x, ext, -1) == 1;
+    X509_EXTENSION_free(ext);
+  }
+  ok = ok && X509_sign(x, key, EVP_sha256()) > 0;
+  FILE* cf = ok ? std::fopen(cert_path.c_str(), "w") : nullptr;
+  FILE* kf = ok ? std::fopen(key_path.c_str(), "w") : nullptr;
+  ok = cf && kf && PEM_write_X509(cf, x) == 1 && PEM_write_PrivateKey(kf, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+  if (cf) std::fclose(cf);
+  if (kf) std::fclose(kf);
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return ok ? Status::Ok() : Status(ErrorCode::kInternal, "cannot create a self-signed certificate");
 }
 
 Result<int> RunCommand(const std::vector<std::string>& argv, const std::string& log_path) {

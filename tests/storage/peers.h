@@ -71,13 +71,22 @@ struct AzuritePeer {
   ChildProcess process;
   int port = 0;
   std::string container = "abs-test";
-  std::string endpoint() const { return "http://127.0.0.1:" + std::to_string(port) + "/" + kAccount; }
+  // With https, azurite serves TLS with a fresh self-signed certificate (cert_path(), for the client's
+  // CA file) and accepts Azure AD bearer tokens ("--oauth basic": claims checked, signature not).
+  bool https = false;
+  std::string endpoint() const {
+    return std::string(https ? "https" : "http") + "://127.0.0.1:" + std::to_string(port) + "/" + kAccount;
+  }
   std::string data_dir() const { return dir.path() + "/data"; }
+  std::string cert_path() const { return dir.path() + "/cert.pem"; }
   Status Start();  // also creates the container
   // An account SAS (blob service; read/write/delete/list/add/create) signed with the emulator key,
   // as the query string without '?'.
   std::string AccountSas() const;
 };
+
+// Writes a self-signed certificate for 127.0.0.1 (subjectAltName IP) and its key as PEM files.
+Status WriteSelfSignedCert(const std::string& cert_path, const std::string& key_path);
 
 // Runs a command to completion (stdout/stderr to `log_path`); returns its exit status.
 Result<int> RunCommand(const std::vector<std::string>& argv, const std::string& log_path);

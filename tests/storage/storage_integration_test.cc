@@ -3,6 +3,7 @@
 // Then fault tests through a loopback fault proxy for the network backends: throttling, 5xx, resets
 // mid-upload and after the reply was lost, stalls; the object must end up whole or absent.
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 
@@ -13,6 +14,7 @@
 #include <filesystem>
 #include <random>
 
+#include "common/base64.h"
 #include "storage/factory.h"
 #include "tests/storage/backends.h"
 #include "tests/storage/fault_proxy.h"
@@ -410,6 +412,90 @@ TEST_P(StorageFaultTest, CancellationInterruptsAStalledRequest) {
 
 INSTANTIATE_TEST_SUITE_P(NetworkBackends, StorageFaultTest, ::testing::Values("s3", "azure", "gcs"),
                          [](const auto& info) { return info.param; });
+
+// ---- Azure AD (service principal) against azurite over HTTPS ----
+
+// A fake Microsoft identity platform token endpoint (client-credentials grant) issuing tokens whose claims
+// azurite's "--oauth basic" mode checks (issuer, audience, lifetime).
+class FakeAadEndpoint {
+ public:
+  FakeAadEndpoint() {
+    server_.Post(R"(/([^/]+)/oauth2/v2.0/token)", [this](const httplib::Request& req, httplib::Response& res) {
+      requests_++;
+      auto fail = [&](const std::string& err, const std::string& desc) {
+        res.status = 401;
+        res.set_content("{\"error\":\"" + err + "\",\"error_description\":\"" + desc + "\"}", "application/json");
+      };
+      if (req.get_param_value("grant_type") != "client_credentials") return fail("unsupported_grant_type", "AADSTS70003");
+      if (req.get_param_value("scope") != "https://storage.azure.com/.default") return fail("invalid_scope", "AADSTS70011");
+      if (req.get_param_value("client_id") != "app-id" || req.get_param_value("client_secret") != "s3cret") {
+        return fail("invalid_client", "AADSTS7000215: Invalid client secret provided.");
+      }
+      std::string tenant = req.matches[1];
+      int64_t now = static_cast<int64_t>(std::time(nullptr));
+      auto b64url = [](const std::string& s) {
+        std::string b = Base64Encode(s);
+        for (char& c : b) c = c == '+' ? '-' : c == '/' ? '_' : c;
+        while (!b.empty() && b.back() == '=') b.pop_back();
+        return b;
+      };
+      std::string claims = "{\"aud\":\"https://storage.azure.com\",\"iss\":\"https://sts.windows.net/" + tenant +
+                           "/\",\"iat\":" + std::to_string(now - 60) + ",\"nbf\":" + std::to_string(now - 60) +
+                           ",\"exp\":" + std::to_string(now + 3600) + ",\"appid\":\"app-id\"}";
+      std::string jwt = b64url("{\"alg\":\"RS256\",\"typ\":\"JWT\"}") + "." + b64url(claims) + "." + b64url("sig");
+      res.set_content("{\"token_type\":\"Bearer\",\"expires_in\":3599,\"access_token\":\"" + jwt + "\"}",
+                      "application/json");
+    });
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+  }
+  ~FakeAadEndpoint() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int requests() const { return requests_.load(); }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::atomic<int> requests_{0};
+};
+
+TEST(AzureAdTest, ServicePrincipalRoundTripOverHttps) {
+  AzuritePeer peer;
+  peer.https = true;
+  Status started = peer.Start();
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  FakeAadEndpoint aad;
+  StorageOptions o = TestOptions();
+  o.azure.endpoint = peer.endpoint();
+  o.azure.tenant_id = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+  o.azure.client_id = "app-id";
+  o.azure.client_secret = "s3cret";
+  o.azure.authority_host = aad.url();
+  o.ca_file = peer.cert_path();
+  auto st = OpenStorage("azure://" + peer.container + "/aad", o);
+  ASSERT_TRUE(st.ok()) << st.status().ToString();
+  std::string data = TestData(600 * 1024, "AAD");  // several blocks
+  ASSERT_TRUE(WriteAll(**st, "x/data.asb", data).ok());
+  auto got = ReadAll(**st, "x/data.asb");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_TRUE(*got == data);
+  auto list = (*st)->List("x");
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  ASSERT_TRUE((*st)->Delete("x/data.asb").ok());
+  EXPECT_EQ(aad.requests(), 1) << "the token is cached";
+
+  o.azure.client_secret = "wrong";
+  auto bad = OpenStorage("azure://" + peer.container + "/aad", o);
+  ASSERT_TRUE(bad.ok());
+  Status s = (*bad)->WriteObject("y", "z");
+  EXPECT_EQ(s.code(), ErrorCode::kAuth) << s.ToString();
+  EXPECT_NE(s.message().find("AADSTS7000215"), std::string::npos) << s.ToString();
+}
 
 // ---- Local-disk specifics ----
 
