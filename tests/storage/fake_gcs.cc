@@ -279,6 +279,10 @@ void FakeGcs::Routes() {
     if (!meta.is_object()) return Fail(res, 400, "parseError", "Parse Error");
     std::string name = req.has_param("name") ? req.get_param_value("name") : meta.value("name", "");
     if (name.empty()) return Fail(res, 400, "required", "Required");
+    std::string sc = meta.value("storageClass", "");
+    if (!sc.empty() && sc != "STANDARD" && sc != "NEARLINE" && sc != "COLDLINE" && sc != "ARCHIVE") {
+      return Fail(res, 400, "invalid", "Invalid argument: storageClass " + sc);
+    }
     std::lock_guard<std::mutex> lock(mu_);
     std::string id = "upl-" + std::to_string(next_id_++);
     sessions_[id] = Session{name, meta.value("storageClass", ""), ""};

@@ -410,6 +410,22 @@ TEST_P(StorageFaultTest, CancellationInterruptsAStalledRequest) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
+TEST_P(StorageFaultTest, StorageClassesAreSentAndBadOnesRejected) {
+  StorageOptions o = TestOptions();
+  std::string good = GetParam() == "s3" ? "STANDARD_IA" : GetParam() == "azure" ? "Cool" : "Nearline";
+  o.s3.storage_class = {"NO_SUCH_CLASS", good};
+  o.azure.access_tier = {"NoSuchTier", good};
+  o.gcs.storage_class = {"NO_SUCH_CLASS", good};
+  auto st = backend_->Open(prefix_, o);
+  ASSERT_TRUE(st.ok());
+  Status meta = (*st)->WriteObject("metadata.yaml", "m", WriteOptions{ObjectClass::kMetadata});
+  EXPECT_TRUE(meta.ok()) << meta.ToString();
+  Status data = (*st)->WriteObject("data.asb", "d", WriteOptions{ObjectClass::kData});
+  ASSERT_FALSE(data.ok()) << "the service must have seen the bad class";
+  EXPECT_EQ(data.code(), ErrorCode::kInvalidArgument) << data.ToString();
+  EXPECT_EQ((*st)->Stat("data.asb").status().code(), ErrorCode::kNotFound);
+}
+
 INSTANTIATE_TEST_SUITE_P(NetworkBackends, StorageFaultTest, ::testing::Values("s3", "azure", "gcs"),
                          [](const auto& info) { return info.param; });
 

@@ -180,8 +180,11 @@ struct GcsCore {
   std::string ObjectUrl(const std::string& full) const {
     return endpoint + "/storage/v1/b/" + http::UrlEncode(bucket) + "/o/" + http::UrlEncode(full);
   }
+  // ABS configs spell classes "Standard", "Nearline", ...; the JSON API names them in upper case.
   std::string StorageClass(ObjectClass c) const {
-    return c == ObjectClass::kMetadata ? options.gcs.storage_class.metadata : options.gcs.storage_class.data;
+    std::string sc = c == ObjectClass::kMetadata ? options.gcs.storage_class.metadata : options.gcs.storage_class.data;
+    std::transform(sc.begin(), sc.end(), sc.begin(), [](unsigned char ch) { return std::toupper(ch); });
+    return sc;
   }
 
   // One authorized request with retries; a 401 refreshes the token once. Non-2xx (other than the
