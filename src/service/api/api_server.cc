@@ -446,6 +446,12 @@ Status ApiServer::AddListener(std::unique_ptr<httplib::Server> server, const Lis
   s.set_pre_routing_handler([this, lim](const httplib::Request& req, httplib::Response& res) {
     tls_start = Clock::now();
     tls_route = "unmatched";
+    // RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body. httplib
+    // 0.11 would instead read until the peer closes (so `curl -X POST .../apply` hung for the read
+    // timeout); declaring the empty body fixes that. The Request object is httplib's mutable local.
+    if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
+      const_cast<httplib::Request&>(req).set_header("Content-Length", "0");
+    }
     if (lim->Allow(req.remote_addr)) return httplib::Server::HandlerResponse::Unhandled;
     metrics_.http_rate_limited_total.Get().Inc();
     res.status = 429;
@@ -506,7 +512,7 @@ Status ApiServer::AddListener(std::unique_ptr<httplib::Server> server, const Lis
     s.Options(pattern, dispatch);
   }
   // httplib-generated errors (413 body too large, 400 malformed request) get ABS-style text bodies.
-  s.set_error_handler([](const httplib::Request&, httplib::Response& res) {
+  s.set_error_handler(httplib::Server::HandlerWithResponse([](const httplib::Request&, httplib::Response& res) {
     if (!res.body.empty()) return httplib::Server::HandlerResponse::Unhandled;
     std::string msg = res.status == 413 ? "request body too large"
                       : res.status == 400 ? "bad request"
@@ -514,7 +520,7 @@ Status ApiServer::AddListener(std::unique_ptr<httplib::Server> server, const Lis
     res.set_header("X-Content-Type-Options", "nosniff");
     res.set_content(msg + "\n", "text/plain; charset=utf-8");
     return httplib::Server::HandlerResponse::Handled;
-  });
+  }));
   s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
     double secs = std::chrono::duration<double>(Clock::now() - tls_start).count();
     const std::string route = tls_route.empty() ? std::string("unmatched") : tls_route;

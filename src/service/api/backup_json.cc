@@ -39,7 +39,7 @@ std::string FormatRfc3339(TimePoint t) {
                 static_cast<int>(hms.seconds().count()));
   std::string out = buf;
   if (nanos > 0) {
-    char frac[16];
+    char frac[32];
     std::snprintf(frac, sizeof frac, ".%09lld", static_cast<long long>(nanos));
     std::string f = frac;
     while (f.back() == '0') f.pop_back();

@@ -51,7 +51,7 @@ class UrlSource : public ConfigSource {
 
 class StorageObjectSource : public ConfigSource {
  public:
-  StorageObjectSource(std::unique_ptr<Storage> storage, std::string key)
+  StorageObjectSource(std::unique_ptr<::aero::Storage> storage, std::string key)
       : storage_(std::move(storage)), key_(std::move(key)) {}
   Result<std::string> Read() override {
     auto r = storage_->ReadObject(key_, kMaxConfigBytes);
@@ -59,13 +59,13 @@ class StorageObjectSource : public ConfigSource {
     return r;
   }
   Status Write(const Config& config) override {
-    return storage_->WriteObject(key_, ConfigToYaml(config), WriteOptions{ObjectClass::kMetadata})
+    return storage_->WriteObject(key_, ConfigToYaml(config), ::aero::WriteOptions{::aero::ObjectClass::kMetadata})
         .WithContext("writing " + Describe());
   }
   std::string Describe() const override { return storage_->Describe() + "/" + key_; }
 
  private:
-  std::unique_ptr<Storage> storage_;
+  std::unique_ptr<::aero::Storage> storage_;
   std::string key_;
 };
 
