@@ -329,6 +329,8 @@ class InfoContext {
   }
 
   std::string SindexRecord(const SindexDef& d) {
+    if (d.indextype == "set")  // 8.1.2 set index: a short record
+      return "ns=" + d.ns + ":indexname=" + d.name + ":set=" + d.set + ":indextype=set";
     return "ns=" + d.ns + ":indexname=" + d.name + ":set=" + (d.set.empty() ? "null" : d.set) +
            ":bin=" + (d.bin.empty() ? "null" : d.bin) + ":type=" + d.type + ":indextype=" + d.indextype +
            ":context=" + (d.context.empty() ? "null" : d.context) + ":exp=" + (d.exp.empty() ? "null" : d.exp) +
@@ -370,6 +372,7 @@ class InfoContext {
       type = Get(p, "type");
     }
     if (d.indextype == "set") {
+      if (d.set.empty()) return "ERROR:4:a set index needs a set";
       d.bin.clear();
       d.type.clear();
     } else {

@@ -231,6 +231,7 @@ void Node::AcceptLoop() {
       workers_.push_back(std::move(w));
       raw->thread = std::thread([this, conn, tls, raw] {
         Serve(conn, tls, conn->fd());
+        conn->Shutdown();  // the peer sees the close now; the fd is released when the thread is joined
         raw->done = true;
       });
     }

@@ -248,7 +248,7 @@ class RecordExecutor {
     bool respond_all = h.info2 & proto::kInfo2RespondAllOps;
     std::string reply_ops;
     uint16_t n_reply = 0;
-    bool touched = false, delete_record = false;
+    bool delete_record = false;
     for (const auto& op : ops) {
       std::string norm;
       switch (op.op_type) {
@@ -287,8 +287,8 @@ class RecordExecutor {
           break;
         }
         case proto::kOpTouch:
+          // The write below bumps the generation and applies the TTL, which is all a touch does.
           if (!existing) return fail(proto::kKeyNotFound);
-          touched = true;
           if (respond_all) {
             AppendOp(reply_ops, op.op_type, 0, op.name, {});
             ++n_reply;
@@ -365,7 +365,6 @@ class RecordExecutor {
           return fail(proto::kUnsupportedFeature);
       }
     }
-    (void)touched;
     Digest d = rq.digest;
     if (bins.empty() || delete_record) {
       // A record left without bins is deleted, as on the server.

@@ -52,6 +52,10 @@ class RawClient {
   }
   bool connected() const { return fd_ >= 0; }
   int fd() const { return fd_; }
+  // Half-closes the socket: the peer sees end of input after what was sent.
+  void ShutdownWrite() {
+    if (fd_ >= 0) ::shutdown(fd_, SHUT_WR);
+  }
 
   Status Send(std::string_view bytes) {
     size_t off = 0;
