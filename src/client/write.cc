@@ -358,21 +358,36 @@ Result<std::vector<BatchRowResult>> BatchPut(Cluster& cluster, const std::vector
       slot.first = *node;
       slot.second.push_back(i);
     }
-    std::vector<size_t> retry;
-    for (auto& [id, entry] : by_node) {
-      auto& rows = entry.second;
+    // Nodes are written in parallel (one thread per node, joined below); rows of different
+    // chunks are disjoint, so each thread writes its own entries of `out`.
+    std::vector<std::pair<std::shared_ptr<Node>, std::vector<size_t>>*> groups;
+    for (auto& [id, entry] : by_node) groups.push_back(&entry);
+    std::vector<Status> group_status(groups.size());
+    auto run_group = [&](size_t g) {
+      auto& [node, rows] = *groups[g];
       for (size_t off = 0; off < rows.size(); off += max_rows) {
         std::vector<size_t> chunk(rows.begin() + off, rows.begin() + std::min(rows.size(), off + max_rows));
         std::string req = BuildBatchRequest(records, chunk, ttls, policy);
-        Status s = RunBatch(*entry.first, req, chunk, out, policy, cancel);
+        Status s = RunBatch(*node, req, chunk, out, policy, cancel);
         if (!s.ok()) {
-          if (s.code() == ErrorCode::kCancelled) return s;
+          if (s.code() == ErrorCode::kCancelled) {
+            group_status[g] = s;
+            return;
+          }
           for (size_t i : chunk) out[i].status = s;
         }
-        for (size_t i : chunk)
-          if (ClassifyStatus(out[i].status) == ResultClass::kTransient) retry.push_back(i);
       }
-    }
+    };
+    std::vector<std::thread> threads;
+    for (size_t g = 1; g < groups.size(); ++g) threads.emplace_back(run_group, g);
+    if (!groups.empty()) run_group(0);
+    for (auto& t : threads) t.join();
+    for (const auto& gs : group_status)
+      if (!gs.ok()) return gs;
+    std::vector<size_t> retry;
+    for (auto* g : groups)
+      for (size_t i : g->second)
+        if (ClassifyStatus(out[i].status) == ResultClass::kTransient) retry.push_back(i);
     pending = std::move(retry);
   }
   return out;

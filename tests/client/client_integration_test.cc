@@ -748,6 +748,28 @@ TEST_F(ClientIT, ScanLastWithErrorIsRetriedThenReported) {
   EXPECT_EQ(st.pending(), 4096u);  // nothing counted as done
 }
 
+TEST_F(ClientIT, BatchPutAcrossThreeNodes) {
+  ABS_SKIP_IF_REAL_SERVER("three nodes");
+  Start(Nodes(3, 2));
+  std::string set = target_->UniqueSet("batch3");
+  std::vector<Record> recs;
+  for (int i = 0; i < 300; ++i)
+    recs.push_back(MakeRecord("test", set, StringKey("k" + std::to_string(i)),
+                              {Bin{"n", ParticleType::kInteger, U64(i)}, Bin{"s", ParticleType::kString, "x"}}));
+  auto r = BatchPut(*cluster_, recs, WritePolicy{}, 0, 64);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  for (int i = 0; i < 300; ++i) ASSERT_TRUE((*r)[i].status.ok()) << i << ": " << (*r)[i].status.ToString();
+  EXPECT_EQ(target_->server()->Count("test", set), 300u);
+  auto g = Get(*cluster_, "test", set, recs[123].digest);
+  ASSERT_TRUE(g.ok() && g->has_value());
+  EXPECT_EQ((*g)->bins.size(), 2u);
+  // Reads do not return the key (capture 02); the server stored it (send-key).
+  auto stored = target_->server()->Get("test", recs[123].digest);
+  ASSERT_TRUE(stored.has_value());
+  ASSERT_TRUE(stored->key.has_value());
+  EXPECT_EQ(stored->key->data, "k123");
+}
+
 TEST_F(ClientIT, TransientWriteErrorsAreRetried) {
   ABS_SKIP_IF_REAL_SERVER("fault injection");
   Start(Nodes(1, 1));
