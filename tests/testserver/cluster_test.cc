@@ -280,7 +280,9 @@ TEST(Security, LoginAndAuthenticate) {
     auto p = cl.ReadProto();
     proto::AdminMessage out;
     EXPECT_TRUE(p.ok());
-    if (p.ok()) EXPECT_TRUE(proto::ParseAdminBody(p->body, out).ok());
+    if (p.ok()) {
+      EXPECT_TRUE(proto::ParseAdminBody(p->body, out).ok());
+    }
     return out;
   };
   // The bcrypt test vector of wire-protocol.md §11.2 for password "admin".

@@ -123,7 +123,9 @@ TEST_F(Scans, ProjectionNoBinsAndMaxRecords) {
 
 TEST_F(Scans, ResumeIsExclusiveAndOrderIsFixed) {
   // Walk partition by partition, resuming after every record, and compare with a full scan.
-  auto full = Records(Scan(ScanSpec{.set = "alpha"}));
+  ScanSpec whole;
+  whole.set = "alpha";
+  auto full = Records(Scan(whole));
   std::map<int, std::vector<std::string>> by_pid;
   for (auto* r : full) {
     std::string d(r->FindField(proto::kFieldDigest)->data);
