@@ -361,7 +361,10 @@ Status Cluster::RefreshNode(Node& node) {
       }
     }
   }
-  if (fresh || (part_gen != node.partition_generation_ && part_gen != -1)) {
+  // Partitions are read only from a node that has peers or is alone: a node split off from its
+  // cluster would otherwise claim partitions it does not serve (§3.2).
+  bool may_own = !node.peer_ids_.empty() || nodes().size() <= 1;
+  if (may_own && (fresh || (part_gen != node.partition_generation_ && part_gen != -1))) {
     auto rep = InfoRequest(*node.tend_conn_, {"partition-generation", "replicas"}, DeadlineAfter(policy_.info_timeout));
     if (!rep.ok()) {
       node.tend_conn_.reset();
