@@ -12,6 +12,9 @@
 //    stored checksum at end of stream (a mismatch fails Read() with kCorrupt).
 //  - Transient failures (timeouts, resets, 5xx, throttling) are retried with backoff and jitter inside
 //    the backend; the Status a caller sees is final and carries the backend's own message.
+//  - A Storage may be used from several threads at once (the parallel file writers of a backup do);
+//    each stream it returns belongs to one thread at a time, and keeps alive what it needs (a stream may
+//    outlive the Storage object that made it).
 #pragma once
 
 #include <cstdint>

@@ -285,7 +285,7 @@ void FakeGcs::Routes() {
     }
     std::lock_guard<std::mutex> lock(mu_);
     std::string id = "upl-" + std::to_string(next_id_++);
-    sessions_[id] = Session{name, meta.value("storageClass", ""), ""};
+    sessions_[id] = Session{name, meta.value("storageClass", ""), "", ""};
     // Absolute session URI on the host the client used (which may be a proxy in front of us).
     res.set_header("Location", "http://" + req.get_header_value("Host") + "/upload/storage/v1/b/" + bucket() +
                                    "/o?uploadType=resumable&name=" + http::UrlEncode(name) + "&upload_id=" + id);

@@ -219,6 +219,29 @@ TEST_P(StorageTest, KeysWithSpecialCharacters) {
   EXPECT_EQ(list->front().key, key);
 }
 
+TEST_P(StorageTest, ConcurrentWritersAndReadersOnOneStorage) {
+  constexpr int kThreads = 4;
+  std::vector<std::string> data(kThreads);
+  std::vector<Status> results(kThreads);
+  for (int i = 0; i < kThreads; ++i) data[i] = TestData(backend_->part_size() + 4096 * i, "W", 100 + i);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      std::string key = "par/file_" + std::to_string(i) + ".asb";
+      results[i] = WriteAll(*storage_, key, data[i], 50000);
+      if (!results[i].ok()) return;
+      auto got = ReadAll(*storage_, key);
+      if (!got.ok()) results[i] = got.status();
+      else if (*got != data[i]) results[i] = Status(ErrorCode::kCorrupt, key + " read back different bytes");
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i = 0; i < kThreads; ++i) EXPECT_TRUE(results[i].ok()) << i << ": " << results[i].ToString();
+  auto list = storage_->List("par");
+  ASSERT_TRUE(list.ok());
+  EXPECT_EQ(list->size(), static_cast<size_t>(kThreads));
+}
+
 TEST_P(StorageTest, CorruptedObjectFailsChecksum) {
   std::string marker = "CORRUPT-ME-" + prefix_;
   std::string data = TestData(backend_->part_size() + 1000, marker);

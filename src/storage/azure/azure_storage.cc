@@ -23,6 +23,13 @@ namespace {
 
 constexpr const char* kApiVersion = "2021-08-06";
 
+// A string field of a JSON object, or "" when absent or not a string (never throws on odd replies).
+std::string StrField(const nlohmann::json& j, const char* name) {
+  if (!j.is_object()) return "";
+  auto it = j.find(name);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::string HttpDateNow() {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -63,7 +70,9 @@ class AadTokenSource {
     ABS_ASSIGN_OR_RETURN(http::Response r, client_->Perform(req));
     auto j = nlohmann::json::parse(r.body, nullptr, false);
     if (r.status != 200) {
-      std::string msg = j.is_object() ? j.value("error_description", j.value("error", std::string())) : r.body.substr(0, 300);
+      std::string msg = StrField(j, "error_description");
+      if (msg.empty()) msg = StrField(j, "error");
+      if (msg.empty()) msg = r.body.substr(0, 300);
       return Status(r.status == 400 || r.status == 401 ? ErrorCode::kAuth : ErrorCode::kIo,
                     what + ": HTTP " + std::to_string(r.status) + ": " + msg);
     }
@@ -242,8 +251,8 @@ class AzureStorage : public Storage {
     ABS_RETURN_IF_ERROR(ValidateKey(key));
     std::string full = core_->FullKey(key);
     ABS_ASSIGN_OR_RETURN(http::Response head, Head(full));
-    const std::string* len = head.Header("content-length");
-    uint64_t size = len ? std::strtoull(len->c_str(), nullptr, 10) : 0;
+    ABS_ASSIGN_OR_RETURN(uint64_t size,
+                         http::UintHeader(head, "content-length", "Azure Get Blob Properties " + core_->Describe(full)));
     std::string etag = head.Header("etag") ? *head.Header("etag") : "";
     if (range.offset > size) {
       return Status(ErrorCode::kInvalidArgument, core_->Describe(full) + ": range starts at " +
@@ -296,8 +305,11 @@ class AzureStorage : public Storage {
         std::string name = b.child_value("Name");
         if (name.size() <= list_prefix.size() || name.compare(0, list_prefix.size(), list_prefix) != 0) continue;
         auto props = b.child("Properties");
-        out.push_back(ObjectInfo{Relative(name), std::strtoull(props.child_value("Content-Length"), nullptr, 10), false,
-                                 ParseHttpDate(props.child_value("Last-Modified"))});
+        uint64_t size = 0;
+        if (!http::ParseUint(props.child_value("Content-Length"), &size)) {
+          return Status(ErrorCode::kProtocol, what + ": bad Content-Length for " + name);
+        }
+        out.push_back(ObjectInfo{Relative(name), size, false, ParseHttpDate(props.child_value("Last-Modified"))});
       }
       for (auto p : blobs.children("BlobPrefix")) {
         std::string name = p.child_value("Name");
@@ -313,11 +325,12 @@ class AzureStorage : public Storage {
 
   Result<ObjectInfo> Stat(std::string_view key) override {
     ABS_RETURN_IF_ERROR(ValidateKey(key));
-    ABS_ASSIGN_OR_RETURN(http::Response head, Head(core_->FullKey(key)));
-    const std::string* len = head.Header("content-length");
+    std::string full = core_->FullKey(key);
+    ABS_ASSIGN_OR_RETURN(http::Response head, Head(full));
+    ABS_ASSIGN_OR_RETURN(uint64_t size,
+                         http::UintHeader(head, "content-length", "Azure Get Blob Properties " + core_->Describe(full)));
     const std::string* lm = head.Header("last-modified");
-    return ObjectInfo{std::string(key), len ? std::strtoull(len->c_str(), nullptr, 10) : 0, false,
-                      ParseHttpDate(lm ? lm->c_str() : nullptr)};
+    return ObjectInfo{std::string(key), size, false, ParseHttpDate(lm ? lm->c_str() : nullptr)};
   }
 
   Status Delete(std::string_view key) override {

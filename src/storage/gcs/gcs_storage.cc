@@ -26,6 +26,13 @@ using json = nlohmann::json;
 constexpr uint64_t kChunkQuantum = 256 * 1024;  // resumable chunks must be multiples of 256 KiB
 constexpr const char* kScope = "https://www.googleapis.com/auth/devstorage.read_write";
 
+// A string field of a JSON object, or "" when absent or not a string (never throws on odd replies).
+std::string StrField(const nlohmann::json& j, const char* name) {
+  if (!j.is_object()) return "";
+  auto it = j.find(name);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 std::string Base64Url(std::string_view bytes) {
   std::string s = Base64Encode(bytes);
   for (char& c : s) {
@@ -69,13 +76,13 @@ GcsError ParseError(const http::Response& r) {
   if (j.is_object() && j.contains("error")) {
     const auto& err = j["error"];
     if (err.is_object()) {
-      e.message = err.value("message", std::string());
+      e.message = StrField(err, "message");
       if (err.contains("errors") && err["errors"].is_array() && !err["errors"].empty() && err["errors"][0].is_object()) {
-        e.reason = err["errors"][0].value("reason", std::string());
+        e.reason = StrField(err["errors"][0], "reason");
       }
     } else if (err.is_string()) {  // OAuth2 token endpoint errors
       e.reason = err.get<std::string>();
-      e.message = j.value("error_description", std::string());
+      e.message = StrField(j, "error_description");
     }
   } else if (!r.body.empty()) {
     e.message = r.body.substr(0, 300);
@@ -103,11 +110,14 @@ int64_t ParseRfc3339(const std::string& s) {
   return static_cast<int64_t>(timegm(&tm)) * 1000;
 }
 
-uint64_t JsonU64(const json& j, const char* name) {
-  if (!j.contains(name)) return 0;
-  if (j[name].is_string()) return std::strtoull(j[name].get<std::string>().c_str(), nullptr, 10);  // int64 as string
-  if (j[name].is_number_unsigned()) return j[name].get<uint64_t>();
-  return 0;
+// The JSON API sends int64 fields as decimal strings ("size": "123").
+Result<uint64_t> JsonU64(const json& j, const char* name, const std::string& what) {
+  uint64_t v = 0;
+  if (j.contains(name)) {
+    if (j[name].is_string() && http::ParseUint(j[name].get<std::string>(), &v)) return v;
+    if (j[name].is_number_unsigned()) return j[name].get<uint64_t>();
+  }
+  return Status(ErrorCode::kProtocol, what + ": missing or bad \"" + name + "\" in the reply");
 }
 
 // OAuth2 access tokens for a service account, cached until 5 minutes before expiry.
@@ -340,12 +350,12 @@ class GcsWriter : public OutputStream {
   Status Finish(const http::Response& r, const std::string& what) {
     auto j = json::parse(r.body, nullptr, false);
     if (!j.is_object()) return Status(ErrorCode::kProtocol, what + ": completion reply is not JSON");
-    std::string md5_b64 = j.value("md5Hash", std::string());
+    std::string md5_b64 = StrField(j, "md5Hash");
     if (!md5_b64.empty() && md5_b64 != Base64Encode(expected_md5_)) {
       return Status(ErrorCode::kCorrupt, what + ": stored object has md5Hash " + md5_b64 + ", sent data has " +
                                              Base64Encode(expected_md5_));
     }
-    uint64_t size = JsonU64(j, "size");
+    ABS_ASSIGN_OR_RETURN(uint64_t size, JsonU64(j, "size", what));
     if (size != written_) {
       return Status(ErrorCode::kCorrupt, what + ": stored object has " + std::to_string(size) + " bytes, sent " +
                                              std::to_string(written_));
@@ -412,7 +422,7 @@ class GcsStorage : public Storage {
     ABS_RETURN_IF_ERROR(ValidateKey(key));
     std::string full = core_->FullKey(key);
     ABS_ASSIGN_OR_RETURN(json meta, core_->GetMetadata(full));
-    uint64_t size = JsonU64(meta, "size");
+    ABS_ASSIGN_OR_RETURN(uint64_t size, JsonU64(meta, "size", "GCS objects.get " + core_->Describe(full)));
     std::string generation = meta.contains("generation") && meta["generation"].is_string()
                                  ? meta["generation"].get<std::string>() : "";
     if (range.offset > size) {
@@ -423,7 +433,7 @@ class GcsStorage : public Storage {
     uint64_t end = range.length ? std::min(size, range.offset + *range.length) : size;
     std::unique_ptr<storage::ContentVerifier> verifier;
     if (range.whole() && core_->options.verify_checksums) {
-      auto raw = Base64Decode(meta.value("md5Hash", std::string()));
+      auto raw = Base64Decode(StrField(meta, "md5Hash"));
       if (raw && raw->size() == 16) verifier = storage::NewMd5Verifier(*raw, core_->Describe(full));
     }
     auto core = core_;
@@ -461,10 +471,10 @@ class GcsStorage : public Storage {
       if (!j.is_object()) return Status(ErrorCode::kProtocol, what + ": reply is not a JSON object");
       if (j.contains("items") && j["items"].is_array()) {
         for (const auto& item : j["items"]) {
-          std::string name = item.value("name", std::string());
+          std::string name = StrField(item, "name");
           if (name.size() <= list_prefix.size() || name.compare(0, list_prefix.size(), list_prefix) != 0) continue;
-          out.push_back(ObjectInfo{Relative(name), JsonU64(item, "size"), false,
-                                   ParseRfc3339(item.value("updated", std::string()))});
+          ABS_ASSIGN_OR_RETURN(uint64_t size, JsonU64(item, "size", what));
+          out.push_back(ObjectInfo{Relative(name), size, false, ParseRfc3339(StrField(item, "updated"))});
         }
       }
       if (j.contains("prefixes") && j["prefixes"].is_array()) {
@@ -475,7 +485,7 @@ class GcsStorage : public Storage {
           out.push_back(ObjectInfo{Relative(name), 0, true, 0});
         }
       }
-      token = j.value("nextPageToken", std::string());
+      token = StrField(j, "nextPageToken");
       if (token.empty()) break;
     }
     std::sort(out.begin(), out.end(), [](const ObjectInfo& a, const ObjectInfo& b) { return a.key < b.key; });
@@ -484,8 +494,10 @@ class GcsStorage : public Storage {
 
   Result<ObjectInfo> Stat(std::string_view key) override {
     ABS_RETURN_IF_ERROR(ValidateKey(key));
-    ABS_ASSIGN_OR_RETURN(json meta, core_->GetMetadata(core_->FullKey(key)));
-    return ObjectInfo{std::string(key), JsonU64(meta, "size"), false, ParseRfc3339(meta.value("updated", std::string()))};
+    std::string full = core_->FullKey(key);
+    ABS_ASSIGN_OR_RETURN(json meta, core_->GetMetadata(full));
+    ABS_ASSIGN_OR_RETURN(uint64_t size, JsonU64(meta, "size", "GCS objects.get " + core_->Describe(full)));
+    return ObjectInfo{std::string(key), size, false, ParseRfc3339(StrField(meta, "updated"))};
   }
 
   Status Delete(std::string_view key) override {
@@ -533,16 +545,17 @@ Result<std::unique_ptr<Storage>> OpenGcsStorage(const std::string& bucket, const
   }
   auto key = json::parse(key_text, nullptr, false);
   if (!key.is_object()) return Status(ErrorCode::kInvalidArgument, key_source + ": not a JSON object");
-  if (key.value("type", std::string()) != "service_account") {
+  if (StrField(key, "type") != "service_account") {
     return Status(ErrorCode::kInvalidArgument, key_source + ": only \"type\": \"service_account\" keys are supported");
   }
-  std::string email = key.value("client_email", std::string());
-  std::string pem = key.value("private_key", std::string());
+  std::string email = StrField(key, "client_email");
+  std::string pem = StrField(key, "private_key");
   if (email.empty() || pem.empty()) {
     return Status(ErrorCode::kInvalidArgument, key_source + ": client_email or private_key missing");
   }
-  std::string token_uri = o.token_endpoint.empty() ? key.value("token_uri", std::string("https://oauth2.googleapis.com/token"))
-                                                   : o.token_endpoint;
+  std::string token_uri = o.token_endpoint;
+  if (token_uri.empty()) token_uri = StrField(key, "token_uri");
+  if (token_uri.empty()) token_uri = "https://oauth2.googleapis.com/token";
   if (o.chunk_size == 0) return Status(ErrorCode::kInvalidArgument, "GCS chunk size must be > 0");
 
   auto core = std::make_shared<GcsCore>();

@@ -252,6 +252,28 @@ Result<Response> Client::Perform(const Request& request, const RetryClassifier& 
   }
 }
 
+bool ParseUint(std::string_view text, uint64_t* out) {
+  if (text.empty() || text.size() > 20) return false;
+  uint64_t v = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    uint64_t d = static_cast<uint64_t>(c - '0');
+    if (v > (UINT64_MAX - d) / 10) return false;
+    v = v * 10 + d;
+  }
+  *out = v;
+  return true;
+}
+
+Result<uint64_t> UintHeader(const Response& r, const std::string& lower_name, const std::string& what) {
+  const std::string* h = r.Header(lower_name);
+  uint64_t v = 0;
+  if (!h || !ParseUint(*h, &v)) {
+    return Status(ErrorCode::kProtocol, what + ": reply has " + (h ? "a bad " + lower_name + " '" + *h + "'" : "no " + lower_name));
+  }
+  return v;
+}
+
 std::string UrlEncode(std::string_view s, bool keep_slash) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;

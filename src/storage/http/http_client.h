@@ -86,6 +86,11 @@ class Client {
   std::vector<void*> idle_;  // CURL* kept for connection reuse
 };
 
+// Strict decimal parse of a whole string (no sign, no spaces, no overflow); false otherwise.
+bool ParseUint(std::string_view text, uint64_t* out);
+// The named header as a decimal number; kProtocol naming `what` if it is missing or not a number.
+Result<uint64_t> UintHeader(const Response& r, const std::string& lower_name, const std::string& what);
+
 // Percent-encodes everything outside RFC 3986 unreserved characters; keeps '/' when keep_slash.
 std::string UrlEncode(std::string_view s, bool keep_slash = false);
 std::string UrlDecode(std::string_view s);

@@ -302,7 +302,7 @@ class S3Storage : public Storage {
     ABS_RETURN_IF_ERROR(ValidateKey(key));
     std::string full = core_->FullKey(key);
     ABS_ASSIGN_OR_RETURN(http::Response head, Head(full));
-    uint64_t size = std::stoull(head.Header("content-length") ? *head.Header("content-length") : "0");
+    ABS_ASSIGN_OR_RETURN(uint64_t size, http::UintHeader(head, "content-length", "S3 HEAD " + core_->Describe(full)));
     std::string etag = head.Header("etag") ? *head.Header("etag") : "";
     if (range.offset > size) {
       return Status(ErrorCode::kInvalidArgument, core_->Describe(full) + ": range starts at " +
@@ -354,8 +354,11 @@ class S3Storage : public Storage {
       for (auto c : root.children("Contents")) {
         std::string key = c.child_value("Key");
         if (key.size() <= list_prefix.size() || key.compare(0, list_prefix.size(), list_prefix) != 0) continue;
-        out.push_back(ObjectInfo{Relative(key), std::strtoull(c.child_value("Size"), nullptr, 10), false,
-                                 ParseIsoDate(c.child_value("LastModified"))});
+        uint64_t size = 0;
+        if (!http::ParseUint(c.child_value("Size"), &size)) {
+          return Status(ErrorCode::kProtocol, what + ": bad Size for " + key);
+        }
+        out.push_back(ObjectInfo{Relative(key), size, false, ParseIsoDate(c.child_value("LastModified"))});
       }
       for (auto p : root.children("CommonPrefixes")) {
         std::string key = p.child_value("Prefix");
@@ -372,10 +375,10 @@ class S3Storage : public Storage {
 
   Result<ObjectInfo> Stat(std::string_view key) override {
     ABS_RETURN_IF_ERROR(ValidateKey(key));
-    ABS_ASSIGN_OR_RETURN(http::Response head, Head(core_->FullKey(key)));
-    const std::string* len = head.Header("content-length");
-    return ObjectInfo{std::string(key), len ? std::strtoull(len->c_str(), nullptr, 10) : 0, false,
-                      ParseHttpDate(head.Header("last-modified"))};
+    std::string full = core_->FullKey(key);
+    ABS_ASSIGN_OR_RETURN(http::Response head, Head(full));
+    ABS_ASSIGN_OR_RETURN(uint64_t size, http::UintHeader(head, "content-length", "S3 HEAD " + core_->Describe(full)));
+    return ObjectInfo{std::string(key), size, false, ParseHttpDate(head.Header("last-modified"))};
   }
 
   Status Delete(std::string_view key) override {
@@ -415,9 +418,12 @@ std::unique_ptr<ContentVerifier> NewS3EtagVerifier(const std::string& etag, uint
   std::string raw;
   if (hex.size() != 32 || !FromHex(hex, raw)) return nullptr;
   if (dash == std::string::npos) return std::make_unique<S3EtagVerifier>(etag, 0, 0, std::move(what));
-  int parts = std::atoi(etag.c_str() + dash + 1);
-  if (parts <= 0 || part_size == 0) return nullptr;  // multipart upload by another tool: part size unknown
-  return std::make_unique<S3EtagVerifier>(etag, part_size, parts, std::move(what));
+  uint64_t parts = 0;
+  if (!http::ParseUint(std::string_view(etag).substr(dash + 1), &parts) || parts == 0 || parts > 10000 ||
+      part_size == 0) {
+    return nullptr;  // not a multipart ETag we can check (e.g. another tool's upload, part size unknown)
+  }  // multipart upload by another tool: part size unknown
+  return std::make_unique<S3EtagVerifier>(etag, part_size, static_cast<int>(parts), std::move(what));
 }
 }  // namespace storage
 
