@@ -168,7 +168,8 @@ const SEND = Aerospike.policy.key.SEND
 const DIGEST = Aerospike.policy.key.DIGEST
 // HLL bytes produced by a real CE 8.1.2.0 server for hll.init(8) + add(['a','b','c'])
 // (capture 02-put-get-types, record 13): index bits 8, minhash bits 0, 3 registers set.
-const HLL_BYTES = Buffer.from('0008' + '00'.repeat(76) + '30' + '00'.repeat(19) + '40' + '00'.repeat(94) + '80' + '0'.repeat(12), 'hex')
+// 203 bytes: 11-byte header (byte 1 = index bits) + 2^8 6-bit registers; non-zero bytes at 78, 99, 196.
+const HLL_BYTES = (() => { const b = Buffer.alloc(203); b[1] = 8; b[78] = 0x30; b[99] = 0x40; b[196] = 0x80; return b })()
 
 function plan () {
   const P = []
