@@ -178,6 +178,8 @@ class ScanRunner {
   std::vector<int> index_of_pid_ = std::vector<int>(4096, -1);
   std::atomic<uint64_t> delivered_{0};
   std::atomic<bool> stop_{false};
+  std::mutex sink_error_mu_;
+  Status sink_error_;  // the first refusal of the sink: the error Scan() returns
   Deadline total_deadline_ = Deadline::max();
 };
 
@@ -304,6 +306,10 @@ Result<ScanStats> ScanRunner::Run() {
       }
     }
     stats.records = delivered_.load();
+    {
+      std::lock_guard<std::mutex> lock(sink_error_mu_);
+      if (!sink_error_.ok()) return sink_error_;
+    }
     if (!fatal.ok()) return fatal;
   }
 }
@@ -408,6 +414,14 @@ Status ScanRunner::ScanNodeStream(NodeJob& job, Connection& conn, Deadline total
         return Status(ErrorCode::kProtocol, "node sent a record of partition " + std::to_string(pid) +
                                                 " which was not requested from it");
       }
+      if (cancel_ && cancel_->cancelled()) {
+        conn.MarkBroken();
+        return Status(ErrorCode::kCancelled, "scan cancelled: " + cancel_->reason());
+      }
+      if (stop_) {  // the sink refused a record from another node's worker: deliver nothing more
+        conn.MarkBroken();
+        return Status(ErrorCode::kCancelled, "scan stopped by the record sink");
+      }
       ++job.returned;
       if (policy_.max_records > 0) {
         // Surplus beyond the global cap is discarded (nodes get rounded-up shares).
@@ -419,17 +433,18 @@ Status ScanRunner::ScanNodeStream(NodeJob& job, Connection& conn, Deadline total
       } else {
         delivered_.fetch_add(1);
       }
-      if (cancel_ && cancel_->cancelled()) {
-        conn.MarkBroken();
-        return Status(ErrorCode::kCancelled, "scan cancelled: " + cancel_->reason());
-      }
       Digest d = rec.digest;
       Status ss = sink_(rec);
       if (!ss.ok()) {
         delivered_.fetch_sub(1);
         conn.MarkBroken();  // the rest of the stream is abandoned
+        Status why(ErrorCode::kCancelled, "record sink stopped the scan: " + ss.message());
+        {
+          std::lock_guard<std::mutex> lock(sink_error_mu_);
+          if (sink_error_.ok()) sink_error_ = why;
+        }
         stop_ = true;
-        return Status(ErrorCode::kCancelled, "record sink stopped the scan: " + ss.message());
+        return why;
       }
       {
         std::lock_guard<std::mutex> lock(state_.mu_);

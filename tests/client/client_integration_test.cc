@@ -770,6 +770,30 @@ TEST_F(ClientIT, BatchPutAcrossThreeNodes) {
   EXPECT_EQ(stored->key->data, "k123");
 }
 
+TEST_F(ClientIT, SinkStopOnOneNodeStopsAllNodes) {
+  ABS_SKIP_IF_REAL_SERVER("three nodes");
+  Start(Nodes(3, 1));
+  std::string set = target_->UniqueSet("sinkstop");
+  WriteRecords(*cluster_, "test", set, 300);
+  ScanPolicy sp;
+  sp.ns = "test";
+  sp.sets = {set};
+  ScanState st = ScanState::AllPartitions();
+  std::atomic<int> calls{0};
+  auto r = Scan(*cluster_, sp, st, [&](Record&) -> Status {
+    if (++calls >= 10) return Status(ErrorCode::kIo, "disk full");
+    return Status::Ok();
+  });
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), ErrorCode::kCancelled);
+  EXPECT_NE(r.status().message().find("disk full"), std::string::npos) << r.status().ToString();
+  // Workers of other nodes stop too: at most one in-flight record per other worker after the refusal.
+  EXPECT_LE(calls.load(), 12);
+  uint64_t recorded = 0;
+  for (const auto& p : st.Snapshot()) recorded += p.records;
+  EXPECT_EQ(recorded, 9u) << "only accepted records advance the resume state";
+}
+
 TEST_F(ClientIT, TransientWriteErrorsAreRetried) {
   ABS_SKIP_IF_REAL_SERVER("fault injection");
   Start(Nodes(1, 1));
