@@ -292,6 +292,20 @@ class Replayer {
                                    << Describe(m);
     }
     EXPECT_EQ(gmark, wmark);
+    // Within one partition the real server walks descending digests (§8.3); ours must list that
+    // partition's records in the same order.
+    auto per_partition = [](const std::vector<NormMsg>& ms) {
+      std::map<int, std::vector<std::string>> out;
+      for (const auto& m : ms)
+        for (const auto& [t, d] : m.fields)
+          if (t == proto::kFieldDigest && d.size() == 20 && !(m.h.info3 & proto::kInfo3PartitionDone))
+            out[(static_cast<uint8_t>(d[0]) | (static_cast<uint8_t>(d[1]) << 8)) & 0xFFF].push_back(d);
+      return out;
+    };
+    auto gorder = per_partition(got), worder = per_partition(want);
+    for (const auto& [pid, ds] : worder) {
+      EXPECT_EQ(gorder[pid], ds) << "record order within partition " << pid;
+    }
     ASSERT_EQ(gother.size(), wother.size());
     for (size_t i = 0; i < gother.size(); ++i) EXPECT_TRUE(gother[i] == wother[i]) << Describe(gother[i]);
     bool want_last = !wother.empty() && (wother.back().h.info3 & proto::kInfo3Last);
