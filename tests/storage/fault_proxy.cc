@@ -164,10 +164,15 @@ void FaultProxy::Serve(int client) {
     buf.erase(0, content_length);
 
     if (fault && rule.fault == Fault::kStatus) {
+      std::string length = rule.omit_content_length ? "Connection: close\r\n"
+                                                    : "Content-Length: " + std::to_string(rule.body.size()) + "\r\n";
       std::string resp = "HTTP/1.1 " + std::to_string(rule.status) + " Injected\r\nContent-Type: " + rule.content_type +
-                         "\r\nContent-Length: " + std::to_string(rule.body.size()) + "\r\n\r\n" + rule.body;
-      if (method == "HEAD") resp = resp.substr(0, resp.size() - rule.body.size());
+                         "\r\n" + length + "\r\n" + (method == "HEAD" ? "" : rule.body);
       if (!WriteAll(client, resp)) return (void)::close(client);
+      if (rule.omit_content_length) {
+        ::shutdown(client, SHUT_WR);
+        return (void)::close(client);
+      }
       continue;
     }
     if (fault && rule.fault == Fault::kStall) {

@@ -32,6 +32,7 @@ class FaultProxy {
     int status = 503;
     std::string body;
     std::string content_type = "application/xml";
+    bool omit_content_length = false;  // kStatus: no Content-Length; the connection closes after the body
   };
 
   explicit FaultProxy(int upstream_port);

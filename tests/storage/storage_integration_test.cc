@@ -406,6 +406,28 @@ TEST_P(StorageFaultTest, StalledAndResetReadsAreRetried) {
   EXPECT_EQ(proxy_->faults_injected(), 2);
 }
 
+TEST_P(StorageFaultTest, MalformedRepliesAreProtocolErrors) {
+  ASSERT_TRUE(storage_->WriteObject("obj", "payload").ok());
+  // A listing that is not XML/JSON.
+  FaultProxy::Rule list = Throttle("GET", GetParam() == "gcs" ? "/o?" : "list", 1, 1);
+  list.status = 200;
+  list.body = "<<this is not a listing>>";
+  proxy_->AddRule(list);
+  auto l = faulty_->List("");
+  ASSERT_FALSE(l.ok());
+  EXPECT_EQ(l.status().code(), ErrorCode::kProtocol) << l.status().ToString();
+  // Object metadata without a size.
+  proxy_->ClearRules();
+  FaultProxy::Rule meta = Throttle(GetParam() == "gcs" ? "GET" : "HEAD", "obj", 1, 1);
+  meta.status = 200;
+  meta.body = GetParam() == "gcs" ? R"({"kind":"storage#object","name":42})" : "";
+  meta.omit_content_length = true;
+  proxy_->AddRule(meta);
+  auto st = faulty_->Stat("obj");
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.status().code(), ErrorCode::kProtocol) << st.status().ToString();
+}
+
 TEST_P(StorageFaultTest, CancellationInterruptsAStalledRequest) {
   std::string data = TestData(100000, "C");
   ASSERT_TRUE(WriteAll(*storage_, "cancel.asb", data).ok());
