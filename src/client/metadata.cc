@@ -269,6 +269,23 @@ Result<ServerVersion> GetServerVersion(Cluster& cluster) {
   return v;
 }
 
+Result<std::string> StableClusterKey(Cluster& cluster, const std::string& ns) {
+  std::string cmd = "cluster-stable:namespace=" + ns;
+  std::string key;
+  auto nodes = cluster.nodes();
+  if (nodes.empty()) return Status(ErrorCode::kNetwork, "cluster has no active node");
+  for (const auto& n : nodes) {
+    ABS_ASSIGN_OR_RETURN(InfoMap r, cluster.Info(n, {cmd}));
+    auto v = InfoValue(r, cmd, n->id());
+    if (!v.ok()) return Status(ErrorCode::kServer, "cluster not stable: " + v.status().message());
+    if (v->empty()) return Status(ErrorCode::kProtocol, "node " + n->id() + " returned an empty cluster key");
+    if (!key.empty() && *v != key)
+      return Status(ErrorCode::kServer, "cluster not stable: node " + n->id() + " reports key " + *v + ", others " + key);
+    key = *v;
+  }
+  return key;
+}
+
 Status Truncate(Cluster& cluster, const std::string& ns, const std::string& set) {
   std::string cmd = set.empty() ? "truncate-namespace:namespace=" + ns : "truncate:namespace=" + ns + ";set=" + set;
   ABS_ASSIGN_OR_RETURN(std::string v, AnyValue(cluster, cmd));

@@ -76,6 +76,11 @@ struct ServerVersion {
 };
 Result<ServerVersion> GetServerVersion(Cluster& cluster);
 
+// `cluster-stable:namespace=<ns>` on every node: the cluster key when every node reports the same
+// stable key (no migrations); an error naming the node otherwise. Same key before and after a backup
+// = the cluster did not change.
+Result<std::string> StableClusterKey(Cluster& cluster, const std::string& ns);
+
 // Deletes all records of a set (set empty: the whole namespace) on the cluster.
 Status Truncate(Cluster& cluster, const std::string& ns, const std::string& set);
 

@@ -1028,6 +1028,13 @@ TEST_F(ClientIT, SetsSindexUdfAndTruncate) {
   (void)cluster_->InfoAny({"udf-remove:filename=" + udf});
   EXPECT_FALSE(GetUdf(*cluster_, "nosuch.lua").ok());
 
+  auto key = StableClusterKey(*cluster_, "test");
+  ASSERT_TRUE(key.ok()) << key.status().ToString();
+  EXPECT_FALSE(key->empty());
+  auto key2 = StableClusterKey(*cluster_, "test");
+  ASSERT_TRUE(key2.ok());
+  EXPECT_EQ(*key, *key2);
+
   ASSERT_TRUE(Truncate(*cluster_, "test", set).ok());
   ScanPolicy sp;
   sp.ns = "test";
