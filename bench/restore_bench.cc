@@ -3,7 +3,11 @@
 // same threads, same batch size, same write policy) in the same run, against the in-process test
 // server (or a real server with --host). Prints both rates, their ratio (target >= 90 %) and peak RSS.
 //
-//   restore_bench [--records N] [--files F] [--parallel P] [--batch B] [--host h:port]
+//   restore_bench [--records N] [--files F] [--parallel P] [--batch B] [--delay-ms D] [--host h:port]
+//
+// --delay-ms D makes the in-process server answer every request D ms late (its fault injection),
+// emulating a server across a network: then both sides wait on round trips instead of competing with
+// the server for the same CPU cores, which is what a deployment looks like.
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -45,6 +49,13 @@ long RssKiB() {
     if (line.rfind("VmRSS:", 0) == 0) return std::atol(line.c_str() + 6);
   return 0;
 }
+// CPU seconds (user + system) used by this process so far, all threads.
+double CpuSeconds() {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return ru.ru_utime.tv_sec + ru.ru_stime.tv_sec + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
 void ResetPeakRss() {
   std::ofstream f("/proc/self/clear_refs");
   f << "5";
@@ -66,6 +77,7 @@ int main(int argc, char** argv) {
   int files = 8, parallel = 8;
   size_t batch = 128;
   std::string host;
+  int delay_ms = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--records") records = std::atoll(argv[i + 1]);
@@ -73,6 +85,7 @@ int main(int argc, char** argv) {
     else if (a == "--parallel") parallel = std::atoi(argv[i + 1]);
     else if (a == "--batch") batch = static_cast<size_t>(std::atoi(argv[i + 1]));
     else if (a == "--host") host = argv[i + 1];
+    else if (a == "--delay-ms") delay_ms = std::atoi(argv[i + 1]);
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -91,6 +104,10 @@ int main(int argc, char** argv) {
     if (!s.ok()) return Fail("start test server", s.status());
     server = std::move(*s);
     host = server->SeedHost();
+  }
+  if (delay_ms > 0 && !server) {
+    std::fprintf(stderr, "restore_bench: --delay-ms needs the in-process server\n");
+    return 2;
   }
   auto seeds = client::ParseHosts(host);
   if (!seeds.ok()) return Fail("hosts", seeds.status());
@@ -122,6 +139,27 @@ int main(int argc, char** argv) {
     return client::Truncate(**cluster, "test", set);
   };
 
+  if (delay_ms > 0) {
+    testserver::NodeFaults f;
+    f.delay_ms = delay_ms;
+    server->SetFaults(0, f);
+  }
+
+  // 0. Parse only (validate mode): the reading side's ceiling.
+  double parse_s = 0, parse_cpu = 0;
+  {
+    restore::RestoreOptions v;
+    v.validate_only = true;
+    v.parallel = parallel;
+    restore::RestoreJob job(v, nullptr, storage->get(), {"b"});
+    auto start = std::chrono::steady_clock::now();
+    double cpu0 = CpuSeconds();
+    auto sum = job.Run();
+    parse_cpu = CpuSeconds() - cpu0;
+    parse_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (!sum.status.ok()) return Fail("validate", sum.status);
+  }
+
   // 1. Restore engine.
   Status t = truncate();
   if (!t.ok()) return Fail("truncate", t);
@@ -132,7 +170,9 @@ int main(int argc, char** argv) {
   o.batch_size = batch;
   restore::RestoreJob job(o, *cluster, storage->get(), {"b"});
   auto start = std::chrono::steady_clock::now();
+  double cpu0 = CpuSeconds();
   auto sum = job.Run();
+  double restore_cpu = CpuSeconds() - cpu0;
   double restore_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   long restore_peak = PeakRssKiB();
   if (!sum.status.ok()) return Fail("restore", sum.status);
@@ -156,6 +196,7 @@ int main(int argc, char** argv) {
   std::atomic<size_t> next{0};
   std::atomic<uint64_t> written{0}, errors{0};
   start = std::chrono::steady_clock::now();
+  cpu0 = CpuSeconds();
   std::vector<std::thread> threads;
   for (int w = 0; w < parallel; ++w)
     threads.emplace_back([&] {
@@ -170,18 +211,24 @@ int main(int argc, char** argv) {
     });
   for (auto& th : threads) th.join();
   double raw_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  double raw_cpu = CpuSeconds() - cpu0;
   if (errors.load()) {
     std::fprintf(stderr, "restore_bench: raw put had %llu errors\n", static_cast<unsigned long long>(errors.load()));
     return 1;
   }
 
   double restore_rate = records / restore_s, raw_rate = records / raw_s;
-  std::printf("records            %lld in %d files (%.1f MiB of .asb), parallel %d, batch %zu, server %s\n",
-              static_cast<long long>(records), files, file_bytes / 1048576.0, parallel, batch,
+  std::printf("records            %lld in %d files (%.1f MiB of .asb), parallel %d, batch %zu, reply delay %d ms, server %s\n",
+              static_cast<long long>(records), files, file_bytes / 1048576.0, parallel, batch, delay_ms,
               server ? "in-process test server" : host.c_str());
-  std::printf("restore engine     %.2f s  %10.0f rec/s  %.1f MiB/s\n", restore_s, restore_rate,
-              file_bytes / 1048576.0 / restore_s);
-  std::printf("raw bulk put       %.2f s  %10.0f rec/s\n", raw_s, raw_rate);
+  std::printf("restore engine     %.2f s  %10.0f rec/s  %.1f MiB/s  cpu %.2f s\n", restore_s, restore_rate,
+              file_bytes / 1048576.0 / restore_s, restore_cpu);
+ std::printf("parse only         %.2f s  %10.0f rec/s  %.1f MiB/s\n", parse_s, records / parse_s,
+              file_bytes / 1048576.0 / parse_s);
+  std::printf("raw bulk put       %.2f s  %10.0f rec/s  cpu %.2f s (client and in-process server)\n", raw_s,
+              raw_rate, raw_cpu);
+  std::printf("cpu: restore - parse = %.2f s vs raw put %.2f s (%u cores online)\n", restore_cpu - parse_cpu, raw_cpu,
+              std::thread::hardware_concurrency());
   std::printf("ratio              %.1f %% (target >= 90 %%)\n", 100.0 * restore_rate / raw_rate);
   std::printf("peak RSS (restore) %.1f MiB (RSS before %.1f MiB; includes the in-process server's store)\n",
               restore_peak / 1024.0, rss_before / 1024.0);

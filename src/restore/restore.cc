@@ -72,6 +72,30 @@ struct Batch {
   std::vector<Origin> origins;
 };
 
+// Written batches' records go back to the readers: parsing into a record whose strings and bin vector
+// already have capacity avoids most per-record allocations. Bounded: extra batches are just freed.
+class RecordPool {
+ public:
+  explicit RecordPool(size_t max_batches) : max_(max_batches) {}
+  void Put(std::vector<Record>&& records) {
+    if (records.empty()) return;
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.size() < max_) free_.push_back(std::move(records));
+  }
+  std::vector<Record> Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.empty()) return {};
+    std::vector<Record> out = std::move(free_.back());
+    free_.pop_back();
+    return out;
+  }
+
+ private:
+  const size_t max_;
+  std::mutex mu_;
+  std::vector<std::vector<Record>> free_;
+};
+
 std::string ReasonOf(const Status& s) {
   if (s.code() == ErrorCode::kServer && s.server_code() >= 0)
     return std::string(proto::ResultCodeName(s.server_code())) + " (" + std::to_string(s.server_code()) + ")";
@@ -279,14 +303,21 @@ class RestoreJob::Impl {
 
   void RunStep(const std::vector<uint32_t>& files) {
     size_t writers = o_.validate_only ? 0 : static_cast<size_t>(o_.parallel);
-    size_t readers = o_.readers > 0 ? static_cast<size_t>(o_.readers) : static_cast<size_t>(o_.parallel);
+    // Default readers: one per core at most (a reader parses far faster than one writer's round
+    // trips, and more parsing threads than cores only contend with the writers).
+    size_t cores = std::max(1u, std::thread::hardware_concurrency());
+    size_t readers = o_.readers > 0 ? static_cast<size_t>(o_.readers)
+                                    : std::min(static_cast<size_t>(o_.parallel), cores);
     readers = std::max<size_t>(1, std::min(readers, files.size()));
     BoundedQueue<Batch> queue(std::max<size_t>(2, writers * 2));
     std::atomic<size_t> next{0};
     std::vector<std::thread> threads;
     for (size_t w = 0; w < writers; ++w)
       threads.emplace_back([&] {
-        while (auto b = queue.Pop()) WriteBatch(*b);
+        while (auto b = queue.Pop()) {
+          WriteBatch(*b);
+          pool_.Put(std::move(b->records));
+        }
       });
     std::vector<std::thread> reader_threads;
     for (size_t r = 0; r < readers; ++r)
@@ -302,8 +333,8 @@ class RestoreJob::Impl {
   void Push(Batch& batch, BoundedQueue<Batch>& queue) {
     if (batch.records.empty()) return;
     if (o_.validate_only) {
-      batch.records.clear();
-      batch.origins.clear();
+      pool_.Put(std::move(batch.records));
+      batch = Batch();
       return;
     }
     size_t n = batch.records.size();
@@ -361,6 +392,7 @@ class RestoreJob::Impl {
     }
     Batch batch;
     AsbEntity e;
+    std::vector<Record> spare;  // recycled records the parser fills next
     while (!Stopping()) {
       auto more = reader.Next(&e);
       if (!more.ok()) {
@@ -370,7 +402,13 @@ class RestoreJob::Impl {
       if (!*more) break;
       switch (e.kind) {
         case AsbEntityKind::kRecord:
-          if (TakeRecord(e, index, batch) && batch.records.size() >= o_.batch_size) {
+          if (!TakeRecord(e, index, batch)) break;
+          if (spare.empty()) spare = pool_.Take();
+          if (!spare.empty()) {
+            e.record = std::move(spare.back());
+            spare.pop_back();
+          }
+          if (batch.records.size() >= o_.batch_size) {
             if (!o_.validate_only && !rps_.Acquire(batch.records.size(), stop_)) break;
             Push(batch, queue);
           }
@@ -597,6 +635,7 @@ class RestoreJob::Impl {
   client::WritePolicy policy_;
   bool use_batch_ = true;
   RateLimiter rps_, bps_;
+  RecordPool pool_{256};
   std::unordered_set<std::string> sets_, bins_;
   std::vector<std::string> keys_;   // every input file's storage key, indexed by Origin::file
   std::vector<std::string> files_;  // the same as "<storage>/<key>" for messages
