@@ -438,6 +438,12 @@ Status ApiServer::AddListener(std::unique_ptr<httplib::Server> server, const Lis
   RateLimiter* lim = l->limiter.get();
   const std::string cp = l->context_path;
 
+  // httplib's default also sets SO_REUSEPORT, which would let a second service instance bind the same
+  // port silently; keep only SO_REUSEADDR (fast restart) so a port in use is an error.
+  s.set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   s.set_payload_max_length(kMaxBodyBytes);
   s.set_read_timeout(std::chrono::milliseconds(std::max<int64_t>(1, cfg.EffectiveReadTimeoutMs())));
   s.set_write_timeout(std::chrono::milliseconds(std::max<int64_t>(1, cfg.EffectiveWriteTimeoutMs())));
@@ -521,15 +527,19 @@ Status ApiServer::AddListener(std::unique_ptr<httplib::Server> server, const Lis
     res.set_content(msg + "\n", "text/plain; charset=utf-8");
     return httplib::Server::HandlerResponse::Handled;
   }));
-  s.set_logger([this](const httplib::Request& req, const httplib::Response& res) {
+  // Metrics are recorded before the response is written (post-routing runs for every response,
+  // including 404/405/413/429), so a client never sees /metrics lag behind its own requests.
+  s.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     double secs = std::chrono::duration<double>(Clock::now() - tls_start).count();
     const std::string route = tls_route.empty() ? std::string("unmatched") : tls_route;
     metrics_.http_requests_total.WithLabels({req.method, route, std::to_string(res.status)}).Inc();
     metrics_.http_request_duration_seconds.WithLabels({req.method, route}).Observe(secs);
+  });
+  s.set_logger([](const httplib::Request& req, const httplib::Response& res) {
+    double secs = std::chrono::duration<double>(Clock::now() - tls_start).count();
     spdlog::debug("http {} {} from {} -> {} in {:.3f} ms", req.method, req.path, req.remote_addr, res.status,
                   secs * 1000);
   });
-
   if (!s.is_valid()) {
     return Status(ErrorCode::kInvalidArgument, scheme + " listener: server could not be set up (TLS certificate/key?)");
   }

@@ -6,7 +6,6 @@
 #include <fstream>
 #include <sstream>
 
-#include "service/api/yaml_json.h"
 #include "service/config/config_io.h"
 #include "storage/factory.h"
 
@@ -181,9 +180,7 @@ Result<std::unique_ptr<ConfigSource>> OpenConfigSource(const std::string& locati
   // --remote: the file (or URL) holds a storage descriptor.
   auto text = IsUrl(location) ? FetchUrl(location) : ReadLocalFile(location);
   if (!text.ok()) return text.status();
-  auto j = YamlToJson(*text);
-  if (!j.ok()) return j.status().WithContext("remote configuration descriptor " + location);
-  auto storage = StorageFromJson(j->dump());
+  auto storage = StorageFromYaml(*text);
   if (!storage.ok()) return storage.status().WithContext("remote configuration descriptor " + location);
   return FromDescriptor(*storage, location);
 }
