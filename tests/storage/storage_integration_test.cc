@@ -181,7 +181,9 @@ TEST_P(StorageTest, ListRecursiveChildrenAndPaging) {
 }
 
 TEST_P(StorageTest, DeleteAndDeleteDirectory) {
-  for (const char* k : {"d/1", "d/sub/2", "d/sub/3", "dd/4", "keep"}) ASSERT_TRUE(storage_->WriteObject(k, k).ok());
+  for (const char* k : {"d/1", "d/sub/2", "d/sub/3", "d/sub/a&b <c>.asb", "dd/4", "keep"}) {
+    ASSERT_TRUE(storage_->WriteObject(k, k).ok()) << k;
+  }
   ASSERT_TRUE(storage_->Delete("d/1").ok());
   EXPECT_EQ(storage_->Stat("d/1").status().code(), ErrorCode::kNotFound);
   EXPECT_TRUE(storage_->Delete("d/1").ok()) << "deleting an absent object is not an error";
