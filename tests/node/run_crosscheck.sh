@@ -55,8 +55,9 @@ if [[ -n "${AEROSPIKE_TEST_HOST:-}" ]]; then
   host=$AEROSPIKE_TEST_HOST
   echo "using the real server at $host"
 else
-  # Two nodes, so scans and writes go through a real partition map; the server prints its seed.
-  exec 3< <(exec "$server_bin" --port 0 --nodes 2 2>&1)
+  # Three nodes with replication factor 2, so scans, writes and set estimates go through a real
+  # partition map with replicas; the server prints its seed.
+  exec 3< <(exec "$server_bin" --port 0 --nodes 3 --replication-factor 2 2>&1)
   server_pid=$!
   host=""
   while IFS= read -r -t 15 -u 3 line; do
