@@ -158,7 +158,7 @@ TEST(Robustness, GarbageInput) {
     cl.ShutdownWrite();  // a short body then ends in EOF instead of waiting for the I/O timeout
     auto t0 = std::chrono::steady_clock::now();
     (void)cl.ReadProto(5000);  // an error reply or a closed connection
-    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2)) << "case " << i;
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(4)) << "case " << i;
   }
   RawClient ok;
   ASSERT_TRUE(ok.Connect(port).ok());

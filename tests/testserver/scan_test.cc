@@ -252,7 +252,7 @@ TEST_F(Scans, ChunkingAndThrottle) {
   EXPECT_EQ(Records(Scan(t)).size(), 300u);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
   EXPECT_GE(ms, 200);
-  EXPECT_LT(ms, 3000);
+  EXPECT_LT(ms, 10000);  // generous: CI machines are shared
 }
 
 TEST_F(Scans, BatchWriteAndRead) {
