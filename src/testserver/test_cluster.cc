@@ -6,6 +6,7 @@
 #include <openssl/ssl.h>
 
 #include <condition_variable>
+#include <algorithm>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -278,24 +279,39 @@ int TestCluster::MasterOf(int pid) const {
 
 Status SeedSampleRecords(TestCluster& cluster, const std::string& ns, const std::string& set, uint64_t count,
                          size_t payload_bytes) {
-  for (uint64_t i = 0; i < count; ++i) {
-    Record r;
-    r.ns = ns;
-    r.set = set;
-    r.key = IntegerKey(static_cast<int64_t>(i));
-    r.digest = ComputeDigest(set, *r.key);
-    std::string id;
-    PutU64BE(id, i);
-    r.bins.push_back(Bin{"id", ParticleType::kInteger, id});
-    r.bins.push_back(Bin{"name", ParticleType::kString, "user-" + std::to_string(i)});
-    std::string value;
-    PutU64BE(value, (i * 2654435761u) % 1000003);
-    r.bins.push_back(Bin{"value", ParticleType::kInteger, value});
-    std::string payload(payload_bytes, '\0');
-    for (size_t k = 0; k < payload_bytes; ++k) payload[k] = static_cast<char>('a' + (i + k) % 26);
-    r.bins.push_back(Bin{"payload", ParticleType::kBlob, payload});
-    ABS_RETURN_IF_ERROR(cluster.Put(r));
+  // Seeding a million records is digest- and allocation-bound: split the keys over a few threads
+  // (joined before returning; Put is thread-safe).
+  auto seed_range = [&](uint64_t from, uint64_t to) -> Status {
+    for (uint64_t i = from; i < to; ++i) {
+      Record r;
+      r.ns = ns;
+      r.set = set;
+      r.key = IntegerKey(static_cast<int64_t>(i));
+      r.digest = ComputeDigest(set, *r.key);
+      std::string id;
+      PutU64BE(id, i);
+      r.bins.push_back(Bin{"id", ParticleType::kInteger, id});
+      r.bins.push_back(Bin{"name", ParticleType::kString, "user-" + std::to_string(i)});
+      std::string value;
+      PutU64BE(value, (i * 2654435761u) % 1000003);
+      r.bins.push_back(Bin{"value", ParticleType::kInteger, value});
+      std::string payload(payload_bytes, '\0');
+      for (size_t k = 0; k < payload_bytes; ++k) payload[k] = static_cast<char>('a' + (i + k) % 26);
+      r.bins.push_back(Bin{"payload", ParticleType::kBlob, payload});
+      ABS_RETURN_IF_ERROR(cluster.Put(r));
+    }
+    return Status::Ok();
+  };
+  unsigned workers = std::clamp(std::thread::hardware_concurrency(), 1u, 4u);
+  if (count < 10000) workers = 1;
+  std::vector<Status> results(workers);
+  std::vector<std::thread> threads;
+  for (unsigned w = 0; w < workers; ++w) {
+    uint64_t from = count * w / workers, to = count * (w + 1) / workers;
+    threads.emplace_back([&, w, from, to] { results[w] = seed_range(from, to); });
   }
+  for (auto& t : threads) t.join();
+  for (const auto& st : results) ABS_RETURN_IF_ERROR(st);
   return Status::Ok();
 }
 
