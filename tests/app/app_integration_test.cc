@@ -4,6 +4,9 @@
 // rate limiting, 413/405/404, metrics exposition, OpenAPI coverage of the route table, CLI behaviour).
 #include <gtest/gtest.h>
 #include <httplib.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
@@ -595,6 +598,66 @@ TEST(ServiceApp, CleanShutdownAndStartupErrors) {
   ServiceProcess second;
   EXPECT_EQ(second.RunToExit({"-c", svc.ConfigPath()}), 3);
   EXPECT_NE(second.output().find("cannot bind"), std::string::npos) << second.output();
+}
+
+// Writes a self-signed certificate and its private key (PEM) for the HTTPS listener test.
+bool WriteSelfSignedCert(const std::string& cert_path, const std::string& key_path) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  if (!key) return false;
+  X509* x = X509_new();
+  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
+  X509_gmtime_adj(X509_getm_notBefore(x), -60);
+  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
+  X509_set_pubkey(x, key);
+  X509_NAME* name = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
+  X509_set_issuer_name(x, name);
+  bool ok = X509_sign(x, key, EVP_sha256()) > 0;
+  FILE* cf = fopen(cert_path.c_str(), "w");
+  FILE* kf = fopen(key_path.c_str(), "w");
+  ok = ok && cf && kf && PEM_write_X509(cf, x) == 1 && PEM_write_PrivateKey(kf, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
+  if (cf) fclose(cf);
+  if (kf) fclose(kf);
+  X509_free(x);
+  EVP_PKEY_free(key);
+  return ok;
+}
+
+TEST(ServiceApp, HttpsListener) {
+  TempDir certs;
+  ASSERT_TRUE(WriteSelfSignedCert(certs.File("cert.pem"), certs.File("key.pem")));
+  int https_port = FreeLoopbackPort();
+  const std::string key = certs.File("key.pem");
+  auto with_https = [https_port, key](const std::string& cert) {
+    return [=](std::string t) {
+      return ReplaceAll(t, "  logger:\n", "  https:\n    address: 127.0.0.1\n    port: " + std::to_string(https_port) +
+                                              "\n    cert-file: " + cert + "\n    key-file: " + key +
+                                              "\n  logger:\n");
+    };
+  };
+  Service svc(with_https(certs.File("cert.pem")));
+  ASSERT_STARTED(svc);
+  httplib::SSLClient tls("127.0.0.1", https_port);
+  tls.enable_server_certificate_verification(false);
+  tls.set_connection_timeout(std::chrono::seconds(5));
+  auto h = tls.Get("/health");
+  ASSERT_TRUE(h) << httplib::to_string(h.error());
+  EXPECT_EQ(h->status, 200);
+  EXPECT_EQ(h->body, "Ok");
+  auto cfg = tls.Get("/v1/config/clusters/abs-cluster");
+  ASSERT_TRUE(cfg);
+  EXPECT_EQ(json::parse(cfg->body)["credentials"]["password"], "[secret]");
+  auto plain = svc.Client();
+  EXPECT_EQ(Get(plain, "/health").body, "Ok");  // the HTTP listener runs beside it
+  EXPECT_NE(svc.proc().output().find("https://127.0.0.1:" + std::to_string(https_port)), std::string::npos);
+  EXPECT_EQ(svc.Stop(), 0);
+
+  // A certificate file that is not PEM: the service refuses to start (exit 3) and says why.
+  certs.Write("garbage.pem", "not a certificate\n");
+  Service broken(with_https(certs.File("garbage.pem")));
+  ServiceProcess p;
+  EXPECT_EQ(p.RunToExit({"-c", broken.ConfigPath()}), 3);
+  EXPECT_NE(p.output().find("https listener"), std::string::npos) << p.output();
 }
 
 TEST(ServiceApp, JsonLogFormat) {
