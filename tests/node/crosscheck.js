@@ -251,6 +251,50 @@ function scanAll (client, ns, set) {
     stream.on('end', () => resolve(recs))
   })
 }
+// A scan of partitions [begin, begin+count) only.
+function scanPartitions (client, ns, set, begin, count) {
+  return new Promise((resolve, reject) => {
+    const recs = []
+    const scan = client.scan(ns, set)
+    scan.partitions(begin, count)
+    const stream = scan.foreach({ socketTimeout: 30000, totalTimeout: 120000 })
+    stream.on('data', r => recs.push(r))
+    stream.on('error', reject)
+    stream.on('end', () => resolve(recs))
+  })
+}
+function partitionOf (digestHex) { const d = Buffer.from(digestHex, 'hex'); return (d[0] | (d[1] << 8)) & 0x0fff }
+// Two partition-range scans (0..2047, 2048..4095) return each record once, in its own half.
+async function checkPartitionScans (client, ns, set, byDigest) {
+  const seen = new Set()
+  for (const [begin, count] of [[0, 2048], [2048, 2048]]) {
+    for (const r of await scanPartitions(client, ns, set, begin, count)) {
+      const d = r.key.digest.toString('hex')
+      const pid = partitionOf(d)
+      if (pid < begin || pid >= begin + count) fail(`partition scan ${begin}+${count}: record ${d} of partition ${pid}`)
+      if (!byDigest.has(d)) fail(`partition scan ${begin}+${count}: unexpected record ${d}`)
+      if (seen.has(d)) fail(`partition scans: record ${d} returned twice`)
+      seen.add(d)
+    }
+  }
+  if (seen.size !== byDigest.size) fail(`partition scans returned ${seen.size} records, expected ${byDigest.size}`)
+}
+// One batch read of every record (plus one missing key) checks the server's batch path.
+async function checkBatchRead (client, ns, set, records) {
+  const keys = records.map(m => new Key(ns, set, m.key ? keyValue(m.key) : null, m.key ? undefined : Buffer.from(m.digest, 'hex')))
+  keys.push(new Key(ns, set, 'no-such-record-in-this-set'))
+  const results = await client.batchRead(keys.map(key => ({ key, readAllBins: true })))
+  if (results.length !== keys.length) { fail(`batchRead: ${results.length} results for ${keys.length} keys`); return }
+  records.forEach((m, i) => {
+    const r = results[i]
+    const label = `batchRead record ${JSON.stringify(m.key ?? m.digest)}`
+    if (r.status !== Aerospike.status.OK) { fail(`${label}: status ${r.status}`); return }
+    checkBins(label, m.bins, r.record.bins)
+    if (r.record.gen !== m.generation) fail(`${label}: generation ${r.record.gen}, expected ${m.generation}`)
+  })
+  const last = results[results.length - 1]
+  if (last.status !== Aerospike.status.ERR_RECORD_NOT_FOUND) fail(`batchRead of a missing key: status ${last.status}, expected ${Aerospike.status.ERR_RECORD_NOT_FOUND}`)
+}
 function checkBins (label, expected, bins) {
   const names = Object.keys(bins || {}).sort()
   const want = Object.keys(expected).sort()
@@ -317,6 +361,18 @@ async function writeMode (client, args) {
     })
   }
 
+  // A record written then removed: nobody may see it again.
+  {
+    const key = new Key(ns, set, 'deleted')
+    await client.put(key, { x: 1 }, null, { key: SEND })
+    await client.remove(key)
+    try { await client.get(key); fail('record "deleted" still readable after remove') } catch (err) {
+      if (err.code !== Aerospike.status.ERR_RECORD_NOT_FOUND) fail(`get after remove: ${err.code} ${err.message}`)
+    }
+    manifest.deleted = [{ key: canonicalKey('deleted') }]
+  }
+  await checkBatchRead(client, ns, set, manifest.records)
+
   // Scan the set: every record once, bins as read by get, user keys only where sent.
   const byDigest = new Map(manifest.records.map(r => [r.digest, r]))
   const scanned = await scanAll(client, ns, set)
@@ -340,6 +396,7 @@ async function writeMode (client, args) {
     if (r.key.set !== set) fail(`${label}: scan set ${r.key.set}`)
   }
   manifest.scan_count = scanned.length
+  await checkPartitionScans(client, ns, set, byDigest)
 
   // Info commands: the values our client must see the same way.
   const namespaces = await info(client, 'namespaces')
@@ -397,7 +454,9 @@ async function verifyMode (client, args) {
     if (hasKey !== m.send_key) fail(`${label}: scan returned user key ${hasKey}, expected ${m.send_key}`)
     if (hasKey && !sameKey(canonicalKey(r.key.key), m.key) && !lossyIntKey(m.key, r.key.key)) fail(`${label}: key ${JSON.stringify(canonicalKey(r.key.key))} != ${JSON.stringify(m.key)}`)
   }
-  console.log(`verify: ${checked} records read with get, ${scanned.length} scanned`)
+  await checkBatchRead(client, ns, set, manifest.records)
+  await checkPartitionScans(client, ns, set, byDigest)
+  console.log(`verify: ${checked} records read with get and batchRead, ${scanned.length} scanned (whole set and by partition halves)`)
 }
 
 async function main () {

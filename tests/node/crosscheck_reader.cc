@@ -361,6 +361,21 @@ int Verify(cl::Cluster& cluster, const json& manifest) {
       CompareRecord(label + " (get)", m, r, set, false);
     }
   }
+  // Records the Node.js client removed must be gone for our client too.
+  if (manifest.contains("deleted")) {
+    for (const auto& m : manifest["deleted"]) {
+      auto key = UserKeyFromCanon(m["key"]);
+      if (!key.ok()) {
+        Fail("deleted record: " + key.status().ToString());
+        continue;
+      }
+      aero::Digest d = aero::ComputeDigest(set, *key);
+      if (scanned.count(d)) Fail("removed record " + m["key"].dump() + " returned by our scan");
+      auto got = cl::Get(cluster, ns, set, d);
+      if (!got.ok()) Fail("Get of removed record " + m["key"].dump() + ": " + got.status().ToString());
+      else if (got->has_value()) Fail("removed record " + m["key"].dump() + " found by our Get");
+    }
+  }
   for (const auto& [d, r] : scanned)
     if (!expected_digests.count(d))
       Fail("scan returned a record not in the manifest: digest " +
