@@ -117,6 +117,14 @@ TEST(RestoreCliTest, ValidateRunPrintsJson) {
   EXPECT_EQ(j["status"], "success");
   EXPECT_EQ(j["read-records"], 7);
   EXPECT_NE(err.str().find("Read 7 record(s)"), std::string::npos) << err.str();
+
+  // Forced progress bar: drawn on stderr, ends at 100 %.
+  cfg = Parse({"-d", dir.path(), "--validate", "--progress"});
+  ASSERT_TRUE(cfg.ok());
+  std::ostringstream out2, err2;
+  EXPECT_EQ(RunRestoreTool(*cfg, out2, err2), 0);
+  EXPECT_NE(err2.str().find("] 100% 7 records"), std::string::npos) << err2.str();
+  EXPECT_NE(out2.str().find("Restore finished"), std::string::npos) << out2.str();
 }
 
 
