@@ -55,7 +55,7 @@ run() {
   echo "## $*" >&2
   local c0 out
   c0=$(server_cpu)
-  out=$("$@")
+  out=$("$@") || { echo "step failed: $*" >&2; return 1; }
   echo "$out server_cpu_seconds=$(awk -v a="$(server_cpu)" -v b="$c0" 'BEGIN{printf "%.2f", a-b}')"
 }
 ours_put=$(run "$bench" put --host "$host" --set ours --records "$N" --threads "$THREADS" --batch "$BATCH")
