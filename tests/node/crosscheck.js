@@ -209,6 +209,8 @@ function plan () {
   add('ttl-1y', false, { x: I(2) }, { meta: { ttl: 365 * 86400 }, expectTtl: 365 * 86400 })
   add('ttl-never', true, { x: I(3) }, { meta: { ttl: Aerospike.ttl.NEVER_EXPIRE }, expectTtl: -1 })
   add('gen-3', true, { g: I(3) }, { writes: 3 })
+  // A 512 KiB bin: replies span many reads (and, in a scan, a large proto).
+  add('big', false, { big: B(Buffer.from(Array.from({ length: 512 * 1024 }, (_, i) => (i * 7 + 3) & 0xff))) })
   add('many-bins', true, Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`bin_${String(i).padStart(2, '0')}_fifteen`.slice(0, 15), I(i * 1000003)])))
   // Operate-built bins (CDT orders and HLL).
   P.push({

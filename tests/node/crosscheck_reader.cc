@@ -458,11 +458,12 @@ Val VList(const std::vector<Val>& items, bool ordered = false) {
   }
   return {o, json{{"t", "list"}, {"order", ordered ? "ordered" : "unordered"}, {"v", c}}};
 }
-Val VMap(const std::vector<std::pair<Val, Val>>& entries, bool key_ordered) {
+// flags: 0 unordered, 1 key-ordered, 3 key-value-ordered (given with key_ordered = true).
+Val VMap(const std::vector<std::pair<Val, Val>>& entries, bool key_ordered, uint8_t flags = 1) {
   std::string o;
   mp::PutMapHeader(o, static_cast<uint32_t>(entries.size() + (key_ordered ? 1 : 0)));
   if (key_ordered) {
-    o += OrderExt(1);
+    o += OrderExt(flags);
     mp::PutNil(o);
   }
   json c = json::array();
@@ -470,7 +471,7 @@ Val VMap(const std::vector<std::pair<Val, Val>>& entries, bool key_ordered) {
     o += k.msgpack + v.msgpack;
     c.push_back(json::array({k.c, v.c}));
   }
-  return {o, json{{"t", "map"}, {"order", key_ordered ? "key" : "unordered"}, {"v", c}}};
+  return {o, json{{"t", "map"}, {"order", key_ordered ? MapOrder(static_cast<int8_t>(flags)) : "unordered"}, {"v", c}}};
 }
 
 struct BinSpec {
@@ -542,7 +543,15 @@ std::vector<RecSpec> WritePlan() {
                                true)),
                 BCdt("mint", VMap({{VInt(-1), VStr("minus one")}, {VInt(3), VStr("three")}, {VInt(100000), VList({VStr("a")})}}, true)),
                 BCdt("um", VMap({{VStr("z"), VInt(26)}, {VStr("a"), VInt(1)}}, false)),
-                BCdt("ol", VList({VInt(1), VInt(2), VInt(3)}, true))}});
+                BCdt("ol", VList({VInt(1), VInt(2), VInt(3)}, true)),
+                BCdt("kvm", VMap({{VStr("a"), VInt(9)}, {VStr("b"), VInt(1)}}, true, 3)),
+                BCdt("lm", VList({VMap({{VInt(2), VDbl(0.5)}, {VInt(7), VBytes(std::string("\x00\x01", 2))}}, true),
+                                  VList({VNil(), VBool(false)}, true)}))}});
+  {
+    std::string big(512 * 1024, '\0');
+    for (size_t i = 0; i < big.size(); ++i) big[i] = static_cast<char>((i * 7 + 3) & 0xff);
+    p.push_back({StringKey("big"), false, {BBytes("big", big)}});
+  }
   p.push_back({StringKey("geo"), true,
                {BGeo("pt", R"({"type":"Point","coordinates":[103.913,1.308]})"),
                 BGeo("poly", R"({"type":"Polygon","coordinates":[[[-122.5,37.0],[-121.0,37.0],[-121.0,38.08],[-122.5,38.08],[-122.5,37.0]]]})")}});
