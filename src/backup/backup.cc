@@ -238,7 +238,9 @@ class BackupJob {
   BackupState BuildState();
   Status SaveState(bool force);
   Status CleanupAfterFailure();
-  std::string Describe(const std::string& key) const { return storage_.Describe() + "/" + key; }
+  std::string Describe(const std::string& key) const {
+    return key.empty() ? storage_.Describe() : storage_.Describe() + "/" + key;
+  }
 
   client::Cluster& cluster_;
   Storage& storage_;

@@ -1,0 +1,150 @@
+// Command-line pieces shared by abs-backup and abs-restore, under asbackup/asrestore's option names
+// (backup-tools.md §1-§2): cluster connection (hosts, user/password, auth mode, TLS, timeouts),
+// storage backend flags (--s3-*, --azure-*, --gcp-*) and splitting a path/URI into a storage root
+// and a key, compression/encryption flags, asbackup's local-time format, a progress reporter
+// (terminal bar or periodic lines, machine-readable lines) and cancel-on-SIGINT/SIGTERM.
+//
+// Each group is a struct filled by CLI11 (Add*Options) and converted to the engine's types with a
+// function returning Result, so bad values are reported with the option's name.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "client/cluster.h"
+#include "client/policy.h"
+#include "common/cancel.h"
+#include "common/status.h"
+#include "format/codec.h"
+#include "storage/options.h"
+#include "storage/storage.h"
+
+namespace aero::tools {
+
+// ---- cluster connection ----
+struct ConnectionFlags {
+  std::string hosts = "127.0.0.1";  // -h host[:tls-name][:port],...
+  int port = 3000;                  // -p, default port for hosts without one
+  std::string user;                 // -U
+  std::string password;             // -P[password]; -P alone prompts
+  bool password_given = false;      // -P was on the command line (empty = prompt)
+  std::string auth_mode = "INTERNAL";  // -A INTERNAL|EXTERNAL|EXTERNAL_INSECURE|PKI
+  bool services_alternate = false;  // -S
+  bool tls_enable = false;
+  std::string tls_name, tls_cafile, tls_capath, tls_certfile, tls_keyfile, tls_keyfile_password;
+  std::string tls_protocols, tls_cipher_suite;
+  int connect_timeout_ms = 2000;  // connect + TLS + login of each socket
+  int info_timeout_ms = 10000;    // -T/--timeout on asrestore; info commands here
+  int socket_timeout_ms = 10000;
+  int total_timeout_ms = 0;
+  int max_retries = 5;
+  int sleep_between_retries_ms = 0;
+};
+void AddConnectionOptions(CLI::App& app, ConnectionFlags& flags);
+// Seeds from -h/-p. Errors name the bad entry.
+Result<std::vector<client::Host>> SeedHosts(const ConnectionFlags& flags);
+// Client policy (TLS, user, timeouts). Prompts for the password on the terminal when -P was given
+// without a value. Unsupported modes (EXTERNAL, PKI, TLS protocol/cipher selection) are errors.
+Result<client::ClientPolicy> ClientPolicyOf(const ConnectionFlags& flags);
+Result<std::shared_ptr<client::Cluster>> ConnectCluster(const ConnectionFlags& flags);
+// asbackup's secret forms for TLS key passwords: "env:VAR", "file:PATH" or a literal.
+Result<std::string> ResolveSecretValue(const std::string& value, const std::string& what);
+
+// ---- storage ----
+struct StorageFlags {
+  std::string s3_region, s3_profile, s3_endpoint_override, s3_log_level;
+  uint64_t s3_min_part_size_mib = 5;
+  int s3_max_async_uploads = 16;
+  int s3_max_async_downloads = 32;
+  int s3_connect_timeout_ms = 10000;
+  bool s3_allow_system_proxy = false;
+  std::string azure_account_name, azure_account_key, azure_tenant_id, azure_client_id, azure_client_secret,
+      azure_endpoint, azure_sas_token;
+  uint64_t azure_block_size_mib = 5;
+  std::string gcp_key_path, gcp_endpoint_override;
+  uint64_t gcp_chunk_size_mib = 8;
+  int storage_max_retries = 5;
+};
+void AddStorageOptions(CLI::App& app, StorageFlags& flags, bool uploads);
+Result<StorageOptions> StorageOptionsOf(const StorageFlags& flags);
+
+// A directory (-d) or file (-o/-i) argument as a storage root plus a key under it:
+// "s3://b/dir/f.asb" as file -> root "s3://b/dir", key "f.asb"; "/x/dir" as directory -> root
+// "/x/dir", key "". "-" (stdin/stdout) is not supported and is an error.
+struct StorageLocation {
+  std::string root;  // URI or local path handed to OpenStorage
+  std::string key;   // "" for a directory
+};
+Result<StorageLocation> DirectoryLocation(const std::string& path);
+Result<StorageLocation> FileLocation(const std::string& path);
+Result<std::unique_ptr<Storage>> OpenStorageAt(const std::string& root, const StorageFlags& flags);
+
+// ---- compression / encryption ----
+struct CodecFlags {
+  std::string compress;  // -z zstd
+  int compression_level = 0;
+  std::string encrypt;   // -y aes128|aes256
+  std::string key_file;  // --encryption-key-file
+  std::string key_env;   // --encryption-key-env (variable holding the base64 key)
+};
+void AddCodecOptions(CLI::App& app, CodecFlags& flags);
+Result<CodecOptions> CodecOptionsOf(const CodecFlags& flags);
+
+// asbackup -a/-b: "YYYY-MM-DD_HH:MM:SS", "YYYY-MM-DD" (midnight) or "HH:MM:SS" (today), all in the
+// local time zone; returns ms since the Unix epoch.
+Result<int64_t> ParseLocalTime(std::string_view text, int64_t now_unix_ms);
+
+// Comma-separated list ("a,b , c" -> {a,b,c}); surrounding quotes of an item are removed.
+std::vector<std::string> SplitList(std::string_view text);
+
+// ---- progress ----
+// Calls `line(final)` every `interval` from its own thread and writes the result: on a terminal as a
+// bar redrawn in place, else as a line; out = nullptr only calls `line` (for its side effects, e.g.
+// machine-readable lines). Stop() (or the destructor) prints the final line and joins.
+class ProgressReporter {
+ public:
+  ProgressReporter(std::function<std::string()> line, bool terminal, std::chrono::milliseconds interval,
+                   FILE* out = stderr);
+  ~ProgressReporter();
+  void Stop();
+
+ private:
+  void Loop();
+  std::function<std::string()> line_;
+  bool terminal_;
+  std::chrono::milliseconds interval_;
+  FILE* out_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+// "[#####.....]  45.0%" for a percent in [0,100], "[ ? ]" for unknown (< 0).
+std::string ProgressBar(double percent, int width = 30);
+// "1h02m03s", "4m05s", "12s"; "?" for < 0.
+std::string FormatDuration(double seconds);
+// "1.5 MiB" style.
+std::string FormatBytes(double bytes);
+
+// ---- signals ----
+// While alive, SIGINT and SIGTERM cancel `token` (handled on a dedicated thread with sigwait, not in
+// a signal handler). Construct it before starting other threads so they inherit the blocked mask.
+class SignalCanceller {
+ public:
+  explicit SignalCanceller(CancelToken& token);
+  ~SignalCanceller();
+
+ private:
+  CancelToken& token_;
+  std::thread thread_;
+};
+
+}  // namespace aero::tools

@@ -1,0 +1,196 @@
+// Integration tests of the abs-backup executable: the real process is run against the in-process
+// test server (or AEROSPIKE_TEST_HOST) and its files, exit status and JSON summary are checked.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "backup/backup_metadata.h"
+#include "storage/factory.h"
+#include "tests/backup/backup_test_util.h"
+#include "tests/client/cluster_fixture.h"
+
+namespace aero::backup {
+namespace {
+
+using aero::testing::ClusterTarget;
+using namespace aero::backup::testing;
+
+const bool kIgnoreSigpipe = [] {
+  std::signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
+
+struct ToolRun {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+std::string Quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+class BackupToolIT : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ABS_START_TARGET(target_, ClusterTarget::Options());
+    auto c = target_->Connect();
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    cluster_ = *c;
+    std::string tmpl = (std::filesystem::temp_directory_path() / "abs_backup_tool_XXXXXX").string();
+    dir_ = ::mkdtemp(tmpl.data());
+    auto st = OpenStorage(dir_, StorageOptions{});
+    ASSERT_TRUE(st.ok());
+    storage_ = std::move(*st);
+  }
+  void TearDown() override {
+    if (target_) target_->Cleanup();
+    if (cluster_) cluster_->Close();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::string HostArg() const {
+    const auto& s = target_->seeds()[0];
+    return s.name + ":" + std::to_string(s.port);
+  }
+  ToolRun Run(const std::vector<std::string>& args) {
+    std::string cmd = Quote(ABS_BACKUP_BIN);
+    for (const auto& a : args) cmd += " " + Quote(a);
+    std::string out = dir_ + "/stdout.txt", err = dir_ + "/stderr.txt";
+    cmd += " >" + Quote(out) + " 2>" + Quote(err) + " </dev/null";
+    int rc = std::system(cmd.c_str());
+    ToolRun r;
+    r.exit_code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+    std::ifstream o(out), e(err);
+    std::stringstream so, se;
+    so << o.rdbuf();
+    se << e.rdbuf();
+    r.out = so.str();
+    r.err = se.str();
+    return r;
+  }
+
+  std::unique_ptr<ClusterTarget> target_;
+  std::shared_ptr<client::Cluster> cluster_;
+  std::string dir_;
+  std::unique_ptr<Storage> storage_;
+};
+
+TEST_F(BackupToolIT, DirectoryBackupWithJsonSummary) {
+  std::string set = target_->UniqueSet("tool");
+  ASSERT_TRUE(WriteRecords(*cluster_, "test", set, 1500, 0, 64).ok());
+  auto r = Run({"-h", HostArg(), "-n", "test", "-s", set, "-d", dir_ + "/out", "-w", "4", "-F", "1", "--json",
+                "--no-udfs", "--no-indexes", "-z", "zstd"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.out;
+  EXPECT_EQ(j["status"], "ok");
+  EXPECT_EQ(j["records"], 1500);
+  EXPECT_EQ(j["namespace"], "test");
+  EXPECT_NE(r.err.find("Backed up 1500 record(s)"), std::string::npos) << r.err;
+  CodecOptions codec;
+  codec.compression = CompressionMode::kZstd;
+  auto got = ReadBackup(*storage_, "out", codec);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  auto want = ScanSet(*cluster_, "test", set);
+  ASSERT_TRUE(want.ok());
+  EXPECT_EQ(got->records, *want);
+  EXPECT_EQ(j["files"], got->files.size());
+  auto meta = ParseMetadataYaml(*storage_->ReadObject("out/metadata.yaml"));
+  ASSERT_TRUE(meta.ok());
+  EXPECT_EQ(meta->record_count, 1500u);
+  EXPECT_EQ(meta->compression, CompressionMode::kZstd);
+}
+
+TEST_F(BackupToolIT, SingleFileEncryptedWithMachineLines) {
+  std::string set = target_->UniqueSet("toolenc");
+  ASSERT_TRUE(WriteRecords(*cluster_, "test", set, 300).ok());
+  std::string key = std::string(ABS_TEST_DATA_DIR) + "/backup/test_key.pem";
+  std::string machine = dir_ + "/machine.txt";
+  auto r = Run({"-h", HostArg(), "-n", "test", "-s", set, "-o", dir_ + "/one/all.asb", "-y", "aes128",
+                "--encryption-key-file", key, "-m", machine, "--no-progress", "-R", "-u", "-I"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // -R: no records at all.
+  std::ifstream m(machine);
+  std::stringstream ms;
+  ms << m.rdbuf();
+  EXPECT_NE(ms.str().find("SUMMARY:0:0:0:"), std::string::npos) << ms.str();
+
+  auto r2 = Run({"-h", HostArg(), "-n", "test", "-s", set, "-o", dir_ + "/two/all.asb", "-y", "aes128",
+                 "--encryption-key-file", key, "-m", machine, "--no-progress", "-u", "-I"});
+  ASSERT_EQ(r2.exit_code, 0) << r2.err;
+  CodecOptions codec;
+  codec.encryption = EncryptionMode::kAes128;
+  codec.key_material = *LoadKeyFile(key);
+  auto got = ReadBackup(*storage_, "", codec, "two/all.asb");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->records.size(), 300u);
+  std::ifstream m2(machine);
+  std::stringstream ms2;
+  ms2 << m2.rdbuf();
+  EXPECT_NE(ms2.str().find("SUMMARY:300:0:0:"), std::string::npos) << ms2.str();
+}
+
+TEST_F(BackupToolIT, IncrementalWithLocalTimeAndEstimate) {
+  ABS_SKIP_IF_REAL_SERVER("needs to move record update times");
+#ifdef ABS_HAVE_TESTSERVER
+  std::string set = target_->UniqueSet("toolinc");
+  ASSERT_TRUE(WriteRecords(*cluster_, "test", set, 40).ok());
+  auto old_scan = ScanSet(*cluster_, "test", set);
+  ASSERT_TRUE(old_scan.ok());
+  uint64_t past = static_cast<uint64_t>(SystemClock::Instance().NowUnixMillis() - 2 * 3600 * 1000);
+  for (const auto& [d, r] : *old_scan) ASSERT_TRUE(target_->server()->SetLastUpdateMs("test", d, past).ok());
+  ASSERT_TRUE(WriteRecords(*cluster_, "test", set, 9, 1000).ok());
+  time_t one_hour_ago = static_cast<time_t>(SystemClock::Instance().NowUnixSeconds() - 3600);
+  std::tm tm{};
+  localtime_r(&one_hour_ago, &tm);
+  char when[32];
+  std::strftime(when, sizeof when, "%Y-%m-%d_%H:%M:%S", &tm);
+  auto r = Run({"-h", HostArg(), "-n", "test", "-s", set, "-d", dir_ + "/inc", "-a", when, "--json", "-u", "-I"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.out;
+  EXPECT_EQ(j["records"], 9);
+  EXPECT_EQ(j["incremental"], true);
+  auto e = Run({"-h", HostArg(), "-n", "test", "-s", set, "-e", "--estimate-samples", "20", "--json"});
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  auto je = nlohmann::json::parse(e.out, nullptr, false);
+  ASSERT_FALSE(je.is_discarded()) << e.out;
+  EXPECT_EQ(je["sampled-records"], 20);
+  EXPECT_EQ(je["estimated-records"], 49);
+#endif
+}
+
+TEST_F(BackupToolIT, BadOptionsExitWithTwoAndAMessage) {
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  } cases[] = {
+      {{"-n", "test"}, "exactly one of"},
+      {{"-d", "x"}, "--namespace"},
+      {{"-n", "test", "-d", "x", "-o", "y"}, "exactly one of"},
+      {{"-n", "test", "-d", "x", "-X", "5000"}, "--partition-list"},
+      {{"-n", "test", "-d", "x", "-X", "1", "-D", "AAAA"}, "excludes"},
+      {{"-n", "test", "-d", "x", "-a", "yesterday"}, "--modified-after"},
+      {{"-n", "test", "-d", "x", "-y", "aes128"}, "encryption-key"},
+      {{"-n", "test", "-d", "x", "-w", "0"}, "--parallel"},
+      {{"-n", "test", "-o", "-"}, "not supported"},
+  };
+  for (const auto& c : cases) {
+    auto r = Run(c.args);
+    EXPECT_EQ(r.exit_code, 2) << c.args.back() << ": " << r.err;
+    EXPECT_NE(r.err.find(c.message), std::string::npos) << r.err;
+  }
+  auto unreachable = Run({"-h", "127.0.0.1:1", "-n", "test", "-d", dir_ + "/never", "--connect-timeout", "300"});
+  EXPECT_EQ(unreachable.exit_code, 1);
+  EXPECT_NE(unreachable.err.find("connecting to the cluster"), std::string::npos) << unreachable.err;
+}
+
+}  // namespace
+}  // namespace aero::backup
