@@ -151,8 +151,7 @@ Result<std::vector<InputFile>> ResolveInput(Storage& storage, const std::string&
   for (const auto& obj : list)
     if (!obj.is_directory && IsAsbFileName(BaseName(obj.key))) out.push_back(InputFile{obj.key, obj.size});
   if (out.empty())
-    return Status(ErrorCode::kNotFound, "no .asb backup files in " + storage.Describe() +
-                                            (input.empty() ? std::string() : "/" + input));
+    return Status(ErrorCode::kNotFound, "no .asb backup files in " + JoinPath(storage.Describe(), input));
   return out;
 }
 

@@ -2,8 +2,6 @@
 // the run with progress and summaries, signal handling.
 #include "restore/restore_cli.h"
 
-#include <pthread.h>
-#include <signal.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -21,24 +19,12 @@
 #include "client/cluster.h"
 #include "format/codec.h"
 #include "storage/factory.h"
+#include "tools/tool_options.h"
 
 namespace aero::restore {
 namespace {
 
-std::vector<std::string> SplitList(const std::string& s) {
-  std::vector<std::string> out;
-  std::string cur;
-  for (char ch : s) {
-    if (ch == ',') {
-      if (!cur.empty()) out.push_back(cur);
-      cur.clear();
-    } else {
-      cur.push_back(ch);
-    }
-  }
-  if (!cur.empty()) out.push_back(cur);
-  return out;
-}
+using tools::SplitList;
 
 // "prefix/" + name unless name is a URI or an absolute path.
 std::string UnderParent(const std::string& parent, const std::string& name) {
@@ -79,29 +65,15 @@ Status ResolveLocations(const std::vector<std::string>& locations, RestoreToolCo
   return Status::Ok();
 }
 
-std::string HumanBytes(uint64_t b) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-  double v = static_cast<double>(b);
-  int u = 0;
-  while (v >= 1024 && u < 4) {
-    v /= 1024;
-    ++u;
-  }
-  std::ostringstream os;
-  os << std::fixed << std::setprecision(u ? 1 : 0) << v << " " << units[u];
-  return os.str();
-}
-
 void PrintProgress(const RestoreJob& job, std::chrono::steady_clock::time_point start, std::ostream& err) {
   RestoreStats s = job.Snapshot();
   double frac = s.bytes_total ? static_cast<double>(s.bytes_read) / static_cast<double>(s.bytes_total) : 0.0;
   frac = std::min(1.0, frac);
-  int filled = static_cast<int>(frac * 30);
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   uint64_t rate = secs > 0 ? static_cast<uint64_t>(static_cast<double>(s.records_read) / secs) : 0;
-  err << "\r[" << std::string(filled, '#') << std::string(30 - filled, '.') << "] " << std::setw(3)
-      << static_cast<int>(frac * 100) << "% " << s.records_read << " records (" << rate << " rec/s), "
-      << HumanBytes(s.bytes_read) << " of " << HumanBytes(s.bytes_total) << ", files " << s.files_done << "/"
+  err << "\r" << tools::ProgressBar(frac * 100) << " " << s.records_read << " records (" << rate << " rec/s), "
+      << tools::FormatBytes(static_cast<double>(s.bytes_read)) << " of "
+      << tools::FormatBytes(static_cast<double>(s.bytes_total)) << ", files " << s.files_done << "/"
       << s.files_total << "   " << std::flush;
 }
 
@@ -162,25 +134,13 @@ Result<RestoreToolConfig> ParseRestoreArgs(int argc, const char* const* argv) {
   CLI::App app{"abs-restore: restore Aerospike .asb backups (asrestore-compatible options)", "abs-restore"};
   app.set_help_flag("--help", "Print this help and exit");
 
-  std::string host = "127.0.0.1", user, password, auth = "INTERNAL";
-  int port = 3000;
-  auto* opt_pw = app.add_option("-P,--password", password, "Password (prompted when given without value)")
-                     ->expected(0, 1);
-  app.add_option("-h,--host", host, "Seed hosts: host[:tls-name][:port],...");
-  app.add_option("-p,--port", port, "Default port")->check(CLI::Range(1, 65535));
-  app.add_option("-U,--user", user, "User name");
-  app.add_option("-A,--auth", auth, "Authentication mode (INTERNAL)");
-  app.add_flag("-S,--services-alternate", c.client.use_alternate_access, "Use alternate access addresses");
-  app.add_flag("--tls-enable,--tlsEnable", c.client.tls.enabled, "Use TLS");
-  std::string tls_name;
-  app.add_option("--tls-name,--tlsName", tls_name, "TLS name of the seed hosts");
-  app.add_option("--tls-cafile,--tlsCaFile", c.client.tls.ca_file, "CA bundle");
-  app.add_option("--tls-capath,--tlsCaPath", c.client.tls.ca_path, "CA directory");
-  app.add_option("--tls-certfile,--tlsCertFile", c.client.tls.cert_file, "Client certificate chain");
-  app.add_option("--tls-keyfile,--tlsKeyFile", c.client.tls.key_file, "Client private key");
-  std::string key_password;
-  app.add_option("--tls-keyfile-password,--tlsKeyFilePassword", key_password,
-                 "Key password: env:VAR, file:PATH or the password");
+  // Shared with abs-backup (src/tools/tool_options.h): connection/TLS/timeouts, storage backends, codec.
+  tools::ConnectionFlags conn;
+  tools::AddConnectionOptions(app, conn);
+  tools::StorageFlags storage_flags;
+  tools::AddStorageOptions(app, storage_flags, /*uploads=*/false);
+  tools::CodecFlags codec_flags;
+  tools::AddCodecOptions(app, codec_flags);
 
   std::string directory, directory_list, parent, input_file;
   app.add_option("-d,--directory", directory, "Restore every .asb file of this directory (path or URI)");
@@ -198,9 +158,7 @@ Result<RestoreToolConfig> ParseRestoreArgs(int argc, const char* const* argv) {
   app.add_flag("--ignore-record-error", r.ignore_record_error, "Count bad records and record errors, go on");
   app.add_option("-l,--extra-ttl", r.extra_ttl, "Seconds added to expirable records' TTL");
   int parallel = 20;
-  auto* opt_parallel = app.add_option("-t,--parallel,--threads", parallel, "Writer threads (default 20)")
-                           ->check(CLI::Range(1, 4096));
-  (void)opt_parallel;
+  app.add_option("-t,--parallel,--threads", parallel, "Writer threads (default 20)")->check(CLI::Range(1, 4096));
   std::string nice;
   app.add_option("-N,--nice", nice, "Throttle: MiB/s,records-per-second");
   app.add_option("--records-per-second", r.records_per_second, "Throttle records written per second");
@@ -210,40 +168,14 @@ Result<RestoreToolConfig> ParseRestoreArgs(int argc, const char* const* argv) {
   app.add_flag("-F,--no-udfs", r.no_udfs, "Do not restore UDF modules");
   app.add_flag("-L,--indexes-last", r.indexes_last, "Create secondary indexes after the records");
   app.add_flag("-w,--wait", r.wait_indexes, "Wait for secondary index builds");
-  int64_t timeout_ms = 10000, socket_timeout_ms = 10000, total_timeout_ms = 0, retry_scale_us = 150000;
-  int64_t sleep_between_ms = -1;
-  app.add_option("-T,--timeout", timeout_ms, "Info/UDF/sindex timeout in ms (and write total timeout)");
-  app.add_option("--socket-timeout", socket_timeout_ms, "Write socket timeout in ms");
-  app.add_option("--total-timeout", total_timeout_ms, "Write total timeout in ms (0 = --timeout)");
-  app.add_option("--max-retries", r.max_retries, "Retries of transient write errors")->check(CLI::Range(0, 100));
-  app.add_option("--retry-scale-factor", retry_scale_us, "First retry delay in microseconds (doubles)");
-  app.add_option("--sleep-between-retries,--retry-delay", sleep_between_ms, "First retry delay in ms");
+  int64_t timeout_ms = 0, retry_scale_us = 150000;
+  app.add_option("-T,--timeout", timeout_ms, "Info/UDF/sindex timeout in ms, also the write total timeout when "
+                                             "--total-timeout is 0 (default: --info-timeout)");
+  app.add_option("--retry-scale-factor", retry_scale_us,
+                 "First retry delay in microseconds, doubled per retry (when --sleep-between-retries is 0)");
   bool disable_batch = false;
   app.add_flag("--disable-batch-writes", disable_batch, "Single-record writes instead of batch writes");
   app.add_option("--batch-size", r.batch_size, "Records per write request")->check(CLI::Range(1, 5000));
-
-  std::string compress, encrypt, key_file, key_env;
-  app.add_option("-z,--compress", compress, "zstd: the backup is compressed");
-  app.add_option("-y,--encrypt", encrypt, "aes128|aes256: the backup is encrypted");
-  app.add_option("--encryption-key-file", key_file, "PEM key file");
-  app.add_option("--encryption-key-env", key_env, "Environment variable with the base64 key");
-
-  StorageOptions& so = c.storage;
-  app.add_option("--s3-region", so.s3.region, "S3 region");
-  app.add_option("--s3-profile", so.s3.profile, "AWS profile");
-  app.add_option("--s3-endpoint-override", so.s3.endpoint_override, "S3 endpoint URL");
-  app.add_option("--s3-log-level", so.s3.log_level, "S3 log level");
-  app.add_option("--s3-connect-timeout", so.connect_timeout_ms, "Storage connect timeout in ms");
-  app.add_flag("--s3-allow-system-proxy", so.s3.allow_system_proxy, "Honour http(s)_proxy");
-  app.add_option("--azure-account-name", so.azure.account_name, "Azure storage account");
-  app.add_option("--azure-account-key", so.azure.account_key, "Azure account key");
-  app.add_option("--azure-tenant-id", so.azure.tenant_id, "Azure AD tenant");
-  app.add_option("--azure-client-id", so.azure.client_id, "Azure AD client id");
-  app.add_option("--azure-client-secret", so.azure.client_secret, "Azure AD client secret");
-  app.add_option("--azure-endpoint", so.azure.endpoint, "Azure blob service URL");
-  app.add_option("--azure-sas-token", so.azure.sas_token, "Azure SAS token");
-  app.add_option("--gcp-key-path", so.gcs.key_file_path, "GCS service-account key file");
-  app.add_option("--gcp-endpoint-override", so.gcs.endpoint, "GCS endpoint URL");
 
   app.add_flag("--json", c.json, "Print the summary as JSON on stdout");
   bool progress = false, no_progress = false;
@@ -274,33 +206,13 @@ Result<RestoreToolConfig> ParseRestoreArgs(int argc, const char* const* argv) {
   if (locations.empty()) return Status(ErrorCode::kInvalidArgument, "--directory-list is empty");
   ABS_RETURN_IF_ERROR(ResolveLocations(locations, c));
 
-  // Cluster.
-  if (auth != "INTERNAL" && auth != "internal")
-    return Status(ErrorCode::kUnsupported, "--auth " + auth + " is not supported (INTERNAL only)");
-  ABS_ASSIGN_OR_RETURN(c.hosts, client::ParseHosts(host, static_cast<uint16_t>(port)));
-  if (!tls_name.empty())
-    for (auto& h : c.hosts)
-      if (h.tls_name.empty()) h.tls_name = tls_name;
-  c.client.user = user;
-  if (opt_pw->count() > 0 && password.empty()) {
-    if (!::isatty(STDIN_FILENO)) return Status(ErrorCode::kInvalidArgument, "-P without a value needs a terminal");
-    const char* p = ::getpass("Password: ");
-    password = p ? p : "";
+  // Cluster (not contacted, and no password prompt, in validate mode).
+  ABS_ASSIGN_OR_RETURN(c.hosts, tools::SeedHosts(conn));
+  if (!r.validate_only) {
+    ABS_ASSIGN_OR_RETURN(c.client, tools::ClientPolicyOf(conn));
   }
-  c.client.password = password;
-  if (!key_password.empty()) {
-    if (key_password.rfind("env:", 0) == 0) {
-      const char* v = std::getenv(key_password.substr(4).c_str());
-      if (!v) return Status(ErrorCode::kInvalidArgument, "--tls-keyfile-password: " + key_password.substr(4) + " is not set");
-      c.client.tls.key_password = v;
-    } else if (key_password.rfind("file:", 0) == 0) {
-      std::ifstream f(key_password.substr(5));
-      if (!f) return Status(ErrorCode::kInvalidArgument, "--tls-keyfile-password: cannot read " + key_password.substr(5));
-      std::getline(f, c.client.tls.key_password);
-    } else {
-      c.client.tls.key_password = key_password;
-    }
-  }
+  ABS_ASSIGN_OR_RETURN(c.storage, tools::StorageOptionsOf(storage_flags));
+  ABS_ASSIGN_OR_RETURN(r.codec, tools::CodecOptionsOf(codec_flags));
 
   // Namespace mapping.
   auto ns_parts = SplitList(ns);
@@ -325,35 +237,16 @@ Result<RestoreToolConfig> ParseRestoreArgs(int argc, const char* const* argv) {
   }
   r.batch_mode = disable_batch ? RestoreOptions::BatchMode::kOff : RestoreOptions::BatchMode::kAuto;
   if (disable_batch && app.count("--batch-size") == 0) r.batch_size = 16;
-  if (timeout_ms <= 0 || socket_timeout_ms < 0 || total_timeout_ms < 0)
-    return Status(ErrorCode::kInvalidArgument, "timeouts must be positive");
-  r.info_timeout = client::Millis(timeout_ms);
-  r.socket_timeout = client::Millis(socket_timeout_ms ? socket_timeout_ms : timeout_ms);
-  r.total_timeout = client::Millis(total_timeout_ms ? total_timeout_ms : timeout_ms);
-  r.retry_delay = sleep_between_ms >= 0 ? client::Millis(sleep_between_ms) : client::Millis(retry_scale_us / 1000);
-
-  // Codec.
-  if (!compress.empty()) {
-    auto m = ParseCompressionMode(compress);
-    if (!m) return Status(ErrorCode::kInvalidArgument, "--compress: unknown mode '" + compress + "' (zstd)");
-    r.codec.compression = *m;
-  }
-  if (!encrypt.empty()) {
-    auto m = ParseEncryptionMode(encrypt);
-    if (!m) return Status(ErrorCode::kInvalidArgument, "--encrypt: unknown mode '" + encrypt + "' (aes128, aes256)");
-    r.codec.encryption = *m;
-  }
-  if (!key_file.empty() && !key_env.empty())
-    return Status(ErrorCode::kInvalidArgument, "--encryption-key-file and --encryption-key-env are exclusive");
-  if (!key_file.empty()) {
-    ABS_ASSIGN_OR_RETURN(r.codec.key_material, LoadKeyFile(key_file));
-  } else if (!key_env.empty()) {
-    const char* v = std::getenv(key_env.c_str());
-    if (!v) return Status(ErrorCode::kInvalidArgument, "--encryption-key-env: " + key_env + " is not set");
-    ABS_ASSIGN_OR_RETURN(r.codec.key_material, KeyMaterialFromEnvValue(v));
-  }
-  if ((r.codec.encryption != EncryptionMode::kNone) != !r.codec.key_material.empty())
-    return Status(ErrorCode::kInvalidArgument, "--encrypt and an encryption key must be given together");
+  if (timeout_ms < 0 || conn.socket_timeout_ms < 0 || conn.total_timeout_ms < 0 || conn.max_retries < 0 ||
+      conn.sleep_between_retries_ms < 0 || retry_scale_us < 0)
+    return Status(ErrorCode::kInvalidArgument, "timeouts, retries and retry delays must not be negative");
+  int64_t info_ms = timeout_ms > 0 ? timeout_ms : conn.info_timeout_ms;
+  r.info_timeout = client::Millis(info_ms);
+  r.socket_timeout = client::Millis(conn.socket_timeout_ms ? conn.socket_timeout_ms : info_ms);
+  r.total_timeout = client::Millis(conn.total_timeout_ms ? conn.total_timeout_ms : info_ms);
+  r.max_retries = conn.max_retries;
+  r.retry_delay = conn.sleep_between_retries_ms > 0 ? client::Millis(conn.sleep_between_retries_ms)
+                                                    : client::Millis(retry_scale_us / 1000);
 
   c.progress = !no_progress && (progress || ::isatty(STDERR_FILENO));
   ABS_RETURN_IF_ERROR(ValidateOptions(r));
@@ -409,26 +302,10 @@ int RestoreToolMain(int argc, char** argv) {
     std::cerr << "abs-restore: " << config.status().message() << "\n(see abs-restore --help)\n";
     return 2;
   }
-  // SIGINT/SIGTERM cancel the restore: they are blocked in every thread and taken by one waiter
-  // thread, which SIGUSR1 releases at the end.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGUSR1);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // SIGINT/SIGTERM cancel the restore (taken on a dedicated thread; constructed before any other).
   CancelToken cancel;
-  std::thread waiter([&] {
-    int sig = 0;
-    while (sigwait(&set, &sig) == 0) {
-      if (sig == SIGUSR1) return;
-      cancel.Cancel(sig == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)");
-      std::cerr << "\nabs-restore: stopping (" << (sig == SIGINT ? "SIGINT" : "SIGTERM") << ")...\n";
-    }
-  });
+  tools::SignalCanceller signals(cancel);
   int rc = RunRestoreTool(*config, std::cout, std::cerr, &cancel);
-  pthread_kill(waiter.native_handle(), SIGUSR1);
-  waiter.join();
   return rc;
 }
 

@@ -123,7 +123,7 @@ TEST(RestoreCliTest, ValidateRunPrintsJson) {
   ASSERT_TRUE(cfg.ok());
   std::ostringstream out2, err2;
   EXPECT_EQ(RunRestoreTool(*cfg, out2, err2), 0);
-  EXPECT_NE(err2.str().find("] 100% 7 records"), std::string::npos) << err2.str();
+  EXPECT_NE(err2.str().find("100.0% 7 records"), std::string::npos) << err2.str();
   EXPECT_NE(out2.str().find("Restore finished"), std::string::npos) << out2.str();
 }
 
