@@ -77,6 +77,24 @@ void PrintProgress(const RestoreJob& job, std::chrono::steady_clock::time_point 
       << s.files_total << "   " << std::flush;
 }
 
+// Appends one line to the machine-readable output (opened per line: it may be a FIFO a reader
+// reopens). Returns false when the file cannot be written.
+bool AppendMachineLine(const std::string& path, const std::string& line) {
+  FILE* f = std::fopen(path.c_str(), "a");
+  if (!f) return false;
+  bool ok = std::fputs((line + "\n").c_str(), f) >= 0;
+  return std::fclose(f) == 0 && ok;
+}
+
+// asrestore's SUMMARY:<udfs>:<sindexes>:<records>:<expired>:<skipped>:<ignored>:<inserted>:<existed>:<fresher>.
+std::string MachineSummary(const RestoreStats& s) {
+  return "SUMMARY:" + std::to_string(s.udfs_restored) + ":" + std::to_string(s.sindexes_restored) + ":" +
+         std::to_string(s.records_read) + ":" + std::to_string(s.records_expired) + ":" +
+         std::to_string(s.records_skipped) + ":" + std::to_string(s.records_ignored) + ":" +
+         std::to_string(s.records_inserted) + ":" + std::to_string(s.records_existed) + ":" +
+         std::to_string(s.records_fresher);
+}
+
 void PrintText(const RestoreSummary& sum, bool validate, std::ostream& out) {
   const RestoreStats& s = sum.stats;
   out << "Read " << s.records_read << " record(s), " << s.sindexes_read << " secondary index(es), " << s.udfs_read
@@ -182,6 +200,7 @@ Result<RestoreToolConfig> ParseRestoreArgs(int argc, const char* const* argv) {
   app.add_flag("--progress", progress, "Show a progress bar on stderr");
   app.add_flag("--no-progress", no_progress, "Never show a progress bar");
   app.add_flag("-v,--verbose", c.verbose, "Verbose output");
+  app.add_option("-m,--machine", c.machine_path, "Append machine-readable progress lines to this file (or FIFO)");
 
   try {
     app.parse(argc, argv);
@@ -272,17 +291,40 @@ int RunRestoreTool(const RestoreToolConfig& config, std::ostream& out, std::ostr
   auto start = std::chrono::steady_clock::now();
   CancelToken progress_done;
   std::thread progress;
-  if (config.progress) {
+  bool machine_ok = true;
+  auto machine = [&](const std::string& line) {
+    if (machine_ok && !AppendMachineLine(config.machine_path, line)) {
+      machine_ok = false;  // reported once, after the run
+    }
+  };
+  if (config.progress || !config.machine_path.empty()) {
     progress = std::thread([&] {
-      while (!progress_done.WaitFor(std::chrono::milliseconds(250))) PrintProgress(job, start, err);
-      PrintProgress(job, start, err);
-      err << "\n";
+      int last_pct = -1;
+      auto tick = [&] {
+        if (config.progress) PrintProgress(job, start, err);
+        if (config.machine_path.empty()) return;
+        RestoreStats s = job.Snapshot();
+        if (s.bytes_total == 0) return;
+        int pct = static_cast<int>(100.0 * static_cast<double>(s.bytes_read) / static_cast<double>(s.bytes_total));
+        if (pct == last_pct) return;
+        last_pct = pct;
+        machine("PROGRESS:" + std::to_string(pct));
+        double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        if (pct > 0) machine("REMAINING:" + tools::FormatDuration(secs * (100 - pct) / pct));
+      };
+      while (!progress_done.WaitFor(std::chrono::milliseconds(250))) tick();
+      tick();
+      if (config.progress) err << "\n";
     });
   }
   RestoreSummary sum = job.Run(cancel);
   progress_done.Cancel("done");
   if (progress.joinable()) progress.join();
   if (cluster) cluster->Close();
+  if (!config.machine_path.empty()) {
+    machine(MachineSummary(sum.stats));
+    if (!machine_ok) err << "abs-restore: cannot write machine-readable lines to " << config.machine_path << "\n";
+  }
   if (config.json) {
     out << SummaryJson(sum) << "\n";
     PrintText(sum, config.restore.validate_only, err);

@@ -27,6 +27,8 @@ struct RestoreToolConfig {
   bool json = false;      // --json: print the summary as JSON on stdout
   bool progress = false;  // progress bar on stderr (default: when stderr is a terminal)
   bool verbose = false;
+  // -m/--machine: append asrestore's machine-readable lines (PROGRESS:, REMAINING:, SUMMARY:) here.
+  std::string machine_path;
 };
 
 // Parses the command line (argv[0] is the program name). kInvalidArgument names the bad option;

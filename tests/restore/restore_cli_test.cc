@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <fstream>
+#include <iterator>
 #include <sstream>
 
 #include "restore/restore_cli.h"
@@ -117,6 +119,17 @@ TEST(RestoreCliTest, ValidateRunPrintsJson) {
   EXPECT_EQ(j["status"], "success");
   EXPECT_EQ(j["read-records"], 7);
   EXPECT_NE(err.str().find("Read 7 record(s)"), std::string::npos) << err.str();
+
+  // Machine-readable lines (asrestore -m): progress and the SUMMARY line.
+  std::string machine = dir.path() + "/machine.txt";
+  cfg = Parse({"-d", dir.path(), "--validate", "--no-progress", "-m", machine});
+  ASSERT_TRUE(cfg.ok());
+  std::ostringstream out3, err3;
+  EXPECT_EQ(RunRestoreTool(*cfg, out3, err3), 0) << err3.str();
+  std::ifstream mf(machine);
+  std::string lines((std::istreambuf_iterator<char>(mf)), std::istreambuf_iterator<char>());
+  EXPECT_NE(lines.find("PROGRESS:100\n"), std::string::npos) << lines;
+  EXPECT_NE(lines.find("SUMMARY:0:0:7:0:0:0:0:0:0\n"), std::string::npos) << lines;
 
   // Forced progress bar: drawn on stderr, ends at 100 %.
   cfg = Parse({"-d", dir.path(), "--validate", "--progress"});
