@@ -3,7 +3,7 @@
 // same threads, same batch size, same write policy) in the same run, against the in-process test
 // server (or a real server with --host). Prints both rates, their ratio (target >= 90 %) and peak RSS.
 //
-//   restore_bench [--records N] [--files F] [--parallel P] [--batch B] [--delay-ms D] [--host h:port]
+//   restore_bench [--records N] [--files F] [--parallel P] [--batch B] [--delay-ms D] [--readers R] [--host h:port]
 //
 // --delay-ms D makes the in-process server answer every request D ms late (its fault injection),
 // emulating a server across a network: then both sides wait on round trips instead of competing with
@@ -77,7 +77,7 @@ int main(int argc, char** argv) {
   int files = 8, parallel = 8;
   size_t batch = 128;
   std::string host;
-  int delay_ms = 0;
+  int delay_ms = 0, readers = 0;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--records") records = std::atoll(argv[i + 1]);
@@ -86,6 +86,7 @@ int main(int argc, char** argv) {
     else if (a == "--batch") batch = static_cast<size_t>(std::atoi(argv[i + 1]));
     else if (a == "--host") host = argv[i + 1];
     else if (a == "--delay-ms") delay_ms = std::atoi(argv[i + 1]);
+    else if (a == "--readers") readers = std::atoi(argv[i + 1]);
     else {
       std::fprintf(stderr, "unknown option %s\n", a.c_str());
       return 2;
@@ -177,7 +178,8 @@ int main(int argc, char** argv) {
   // the first fill (page faults, allocator growth).
   {
     double ws = 0, wc = 0;
-    Status w = raw_put(&ws, &wc);
+    Status w = truncate();
+    if (w.ok()) w = raw_put(&ws, &wc);
     if (!w.ok()) return Fail("warm-up", w);
   }
 
@@ -209,6 +211,7 @@ int main(int argc, char** argv) {
   ResetPeakRss();
   restore::RestoreOptions o;
   o.parallel = parallel;
+  o.readers = readers;
   o.batch_size = batch;
   restore::RestoreJob job(o, *cluster, storage->get(), {"b"});
   auto start = std::chrono::steady_clock::now();
@@ -239,8 +242,8 @@ int main(int argc, char** argv) {
               file_bytes / 1048576.0 / restore_s, restore_cpu);
  std::printf("parse only         %.2f s  %10.0f rec/s  %.1f MiB/s\n", parse_s, records / parse_s,
               file_bytes / 1048576.0 / parse_s);
-  std::printf("raw bulk put       %.2f s  %10.0f rec/s  cpu %.2f s (client and in-process server)\n", raw_s,
-              raw_rate, raw_cpu);
+  std::printf("raw bulk put       %.2f s  %10.0f rec/s  cpu %.2f s (%s)\n", raw_s, raw_rate, raw_cpu,
+              server ? "client and in-process server" : "client only");
   std::printf("cpu: restore - parse = %.2f s vs raw put %.2f s (%u cores online)\n", restore_cpu - parse_cpu, raw_cpu,
               std::thread::hardware_concurrency());
   std::printf("ratio              %.1f %% (target >= 90 %%)\n", 100.0 * restore_rate / raw_rate);
