@@ -105,6 +105,26 @@ Reply Del(httplib::Client& c, const std::string& p) { return Do(c, "DELETE", p);
 
 json J(const Reply& r) { return json::parse(r.body); }
 
+// True when the request got past the API layer's own checks (routing, body, query, request parsing)
+// and reached BackupOperations: the answer is then the engine's (or 503 when the binary has none), so
+// these tests hold whichever implementation is linked in.
+bool ReachedSeam(const Reply& r) {
+  static const char* kApiErrors[] = {"404 page not found", "Method Not Allowed", "request body is empty",
+                                     "invalid restore request", "invalid query param", "invalid delay",
+                                     "invalid job id", "invalid timestamp", "invalid status filter",
+                                     "invalid JSON", "request body must be"};
+  if (r.status < 0) return false;
+  for (const char* e : kApiErrors) {
+    if (r.body.rfind(e, 0) == 0) return false;
+  }
+  return !(r.status == 404 && r.body.find("routine \"") == 0);
+}
+#define EXPECT_REACHED_SEAM(reply)                                  \
+  do {                                                              \
+    Reply r__ = (reply);                                            \
+    EXPECT_TRUE(ReachedSeam(r__)) << r__.status << " " << r__.body; \
+  } while (0)
+
 // ---------------------------------------------------------------------------------------------
 TEST(ServiceApp, SystemRoutes) {
   Service svc;
@@ -384,29 +404,29 @@ TEST(ServiceApp, BackupAndRestoreRoutesThroughTheSeam) {
   Service svc;
   ASSERT_STARTED(svc);
   auto c = svc.Client();
-  // Request validation happens before the seam (which answers 503 in this build).
+  // Request validation happens before the seam.
   auto nf = Get(c, "/v1/backups/full/nope");
   EXPECT_EQ(nf.status, 404);
   EXPECT_EQ(nf.body, "routine \"nope\" not found\n");
   EXPECT_EQ(Get(c, "/v1/backups/full?from=abc").status, 400);
   EXPECT_EQ(Get(c, "/v1/backups/incremental/daily?from=5&to=4").status, 400);
-  EXPECT_EQ(Get(c, "/v1/backups/full/daily?from=1&to=2").status, 503);
+  EXPECT_REACHED_SEAM(Get(c, "/v1/backups/full/daily?from=1&to=2"));
   EXPECT_EQ(Do(c, "POST", "/v1/backups/full/daily?delay=-1").status, 400);
   EXPECT_EQ(Do(c, "POST", "/v1/backups/incremental/nope").status, 404);
-  EXPECT_EQ(Do(c, "POST", "/v1/backups/schedule/daily?delay=10").status, 503);
+  EXPECT_REACHED_SEAM(Do(c, "POST", "/v1/backups/schedule/daily?delay=10"));
   EXPECT_EQ(Get(c, "/v1/backups/currentBackup/nope").status, 404);
-  EXPECT_EQ(Do(c, "POST", "/v1/backups/cancel/daily").status, 503);
+  EXPECT_REACHED_SEAM(Do(c, "POST", "/v1/backups/cancel/daily"));
   EXPECT_EQ(Get(c, "/v1/restore/status/abc").status, 400);
-  EXPECT_EQ(Get(c, "/v1/restore/status/12").status, 503);
+  EXPECT_REACHED_SEAM(Get(c, "/v1/restore/status/12"));
   EXPECT_EQ(Get(c, "/v1/restore/jobs?status=bogus").status, 400);
-  EXPECT_EQ(Get(c, "/v1/restore/jobs?status=!failure,canceled").status, 503);
+  EXPECT_REACHED_SEAM(Get(c, "/v1/restore/jobs?status=!failure,canceled"));
   EXPECT_EQ(Do(c, "POST", "/v1/restore/cancel/x").status, 400);
   EXPECT_EQ(Get(c, "/v1/retrieve/configuration/daily/notatime").status, 400);
 
   // Newest restore form.
   auto ok = Post(c, "/v1/restore/full", R"({"destination-name":"abs-cluster","source-name":"local",
         "backup-data-path":"daily/backup/1710422008983/data/test","policy":{"parallel":4}})");
-  EXPECT_EQ(ok.status, 503) << ok.body;
+  EXPECT_REACHED_SEAM(ok);
   auto dotdot = Post(c, "/v1/restore/full", R"({"destination-name":"abs-cluster","source-name":"local",
         "backup-data-path":"../etc"})");
   EXPECT_EQ(dotdot.status, 400);
@@ -422,21 +442,20 @@ TEST(ServiceApp, BackupAndRestoreRoutesThroughTheSeam) {
   auto v2 = Post(c, "/v1/restore/incremental", R"({"destination":{"seed-nodes":[{"host-name":"h","port":3000}]},
         "source":{"type":1,"path":"s3://b/p/daily/backup/1/data/test","s3-region":"eu-west-1"},
         "policy":{"no-generation":"true","replace":"false","retry-policy":{"baseTimeout":100,"maxRetries":2}}})");
-  EXPECT_EQ(v2.status, 503) << v2.body;
+  EXPECT_REACHED_SEAM(v2);
   auto both = Post(c, "/v1/restore/full", R"({"destination-name":"abs-cluster","source-name":"local",
         "backup-data-path":"a","policy":{"replace":true,"unique":true}})");
   EXPECT_EQ(both.status, 400);
 
   // Restore by time: "time" as a string (ABS 2.0 README form) is accepted, seconds are refused.
-  EXPECT_EQ(Post(c, "/v1/restore/timestamp", R"({"routine":"daily","time":"1710671632452"})").status, 503);
+  EXPECT_REACHED_SEAM(Post(c, "/v1/restore/timestamp", R"({"routine":"daily","time":"1710671632452"})"));
   auto secs = Post(c, "/v1/restore/timestamp", R"({"routine":"daily","time":1710671632})");
   EXPECT_EQ(secs.status, 400);
   EXPECT_NE(secs.body.find("13 digits"), std::string::npos);
   EXPECT_EQ(Post(c, "/v1/restore/timestamp", R"({"routine":"ghost","time":1710671632452})").status, 404);
   // Unknown routine is fine when source and destination are both given (cross-region DR).
-  EXPECT_EQ(Post(c, "/v1/restore/timestamp", R"({"routine":"ghost","time":1710671632452,
-        "source-name":"local","destination-name":"abs-cluster"})").status,
-            503);
+  EXPECT_REACHED_SEAM(Post(c, "/v1/restore/timestamp", R"({"routine":"ghost","time":1710671632452,
+        "source-name":"local","destination-name":"abs-cluster"})"));
   EXPECT_EQ(Post(c, "/v1/restore/timestamp", "").status, 400);
 }
 
@@ -547,7 +566,7 @@ TEST(ServiceApp, RouteTableMatchesOpenApi) {
   Service svc;
   ASSERT_STARTED(svc);
   auto c = svc.Client();
-  // Real names so that "not found" is never the answer; DELETEs last (they may remove things).
+  // Real names so that a configuration "not found" is never the answer; DELETEs last (they may remove things).
   std::vector<std::pair<std::string, std::string>> order(documented.begin(), documented.end());
   std::stable_partition(order.begin(), order.end(), [](const auto& d) { return d.first != "DELETE"; });
   for (const auto& [method, pattern] : order) {
@@ -561,7 +580,11 @@ TEST(ServiceApp, RouteTableMatchesOpenApi) {
     path = ReplaceAll(path, "{jobId}", "1");
     path = ReplaceAll(path, "{timestamp}", "1710671632452");
     Reply r = Do(c, method, path, "{}", method == "POST" || method == "PUT");
-    EXPECT_NE(r.status, 404) << method << " " << path << " -> " << r.body;
+    // Not the router's 404 (a seam may well answer "job 1 not found").
+    EXPECT_NE(r.body, "404 page not found\n") << method << " " << path;
+    if (path.find("/v1/restore/") == std::string::npos && path.find("/v1/retrieve/") == std::string::npos) {
+      EXPECT_NE(r.status, 404) << method << " " << path << " -> " << r.body;
+    }
     EXPECT_NE(r.status, 405) << method << " " << path;
     EXPECT_NE(r.status, -1) << method << " " << path;
   }

@@ -23,6 +23,9 @@ using Clock = std::chrono::steady_clock;
 
 // Per-request bookkeeping shared by the pre-routing handler, the dispatcher and the logger; httplib
 // runs all three for one request on the same worker thread.
+constexpr size_t kWorkerThreads = 32;
+constexpr int64_t kMaxKeepAliveSeconds = 5;
+
 thread_local Clock::time_point tls_start;
 thread_local std::string tls_route;
 
@@ -447,7 +450,10 @@ Status ApiServer::AddListener(std::unique_ptr<httplib::Server> server, const Lis
   s.set_payload_max_length(kMaxBodyBytes);
   s.set_read_timeout(std::chrono::milliseconds(std::max<int64_t>(1, cfg.EffectiveReadTimeoutMs())));
   s.set_write_timeout(std::chrono::milliseconds(std::max<int64_t>(1, cfg.EffectiveWriteTimeoutMs())));
-  s.set_keep_alive_timeout(std::max<int64_t>(1, cfg.EffectiveIdleTimeoutMs() / 1000));
+  // httplib holds one worker thread per open keep-alive connection, so idle clients could starve the
+  // pool for the whole idle-timeout (ABS default 120 s): use a larger pool and cap the idle wait.
+  s.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
+  s.set_keep_alive_timeout(std::clamp<int64_t>(cfg.EffectiveIdleTimeoutMs() / 1000, 1, kMaxKeepAliveSeconds));
 
   s.set_pre_routing_handler([this, lim](const httplib::Request& req, httplib::Response& res) {
     tls_start = Clock::now();

@@ -26,8 +26,8 @@ void LogWarnings(const std::vector<ConfigIssue>& warnings, const std::string& wh
 }
 
 // The map of one collection, as a pointer-to-member, so add/update/delete are written once.
-template <class Fn>
-auto WithCollection(Config& c, EntityKind kind, Fn fn) {
+template <class C, class Fn>
+auto WithCollection(C& c, EntityKind kind, Fn fn) {
   switch (kind) {
     case EntityKind::kCluster: return fn(c.clusters);
     case EntityKind::kStorage: return fn(c.storage);
@@ -151,8 +151,7 @@ ApiError ConfigStore::Reload() {
 
 Result<nlohmann::ordered_json> ConfigStore::GetEntity(EntityKind kind, const std::string& name) const {
   std::lock_guard<std::mutex> lock(mu_);
-  Config& c = const_cast<Config&>(config_);  // read only; WithCollection takes a non-const ref
-  return WithCollection(c, kind, [&](auto& map) -> Result<nlohmann::ordered_json> {
+  return WithCollection(config_, kind, [&](auto& map) -> Result<nlohmann::ordered_json> {
     auto it = map.find(name);
     if (it == map.end()) return Status(ErrorCode::kNotFound, Named(kind, name) + " not found");
     return ToJson(it->second);
@@ -161,8 +160,7 @@ Result<nlohmann::ordered_json> ConfigStore::GetEntity(EntityKind kind, const std
 
 nlohmann::ordered_json ConfigStore::GetCollection(EntityKind kind) const {
   std::lock_guard<std::mutex> lock(mu_);
-  Config& c = const_cast<Config&>(config_);
-  return WithCollection(c, kind, [&](auto& map) {
+  return WithCollection(config_, kind, [&](auto& map) {
     nlohmann::ordered_json out = nlohmann::ordered_json::object();
     for (const auto& [name, v] : map) out[name] = ToJson(v);
     return out;
