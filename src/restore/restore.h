@@ -8,7 +8,8 @@
 // thread while the job runs (job status); Run() returns a RestoreSummary at the end. Cancellation is
 // cooperative through a CancelToken.
 //
-// Counter identity (exact at the end of Run(), whatever happened):
+// Counter identity (exact at the end of Run(), whatever happened; not in validate_only mode, where
+// records are only read and counted):
 //   records_read = inserted + existed + fresher + expired + skipped + failed + abandoned
 // where `ignored` is the part of `failed` that --ignore-record-error let through, and `abandoned` are
 // records read but never attempted because the job stopped (cancel, or an error that ends the job).
