@@ -32,6 +32,8 @@ class BufferedOutputStream : public OutputStream {
   }
   Status Write(std::string_view bytes) override {
     accepted_ += bytes.size();
+    // Large writes (whole chunks) go straight through: copying them buys nothing.
+    if (buf_.empty() && bytes.size() >= capacity_ / 4) return inner_->Write(bytes);
     if (buf_.size() + bytes.size() > capacity_) {
       ABS_RETURN_IF_ERROR(FlushBuffer());
       if (bytes.size() >= capacity_) return inner_->Write(bytes);
@@ -210,9 +212,15 @@ class BackupJob {
   Result<BackupSummary> Run();
 
  private:
+  // Encoded records on their way to a writer: .asb text plus (partition, digest) of each record in
+  // it, in order, for the commit bookkeeping.
+  struct Chunk {
+    std::string text;
+    std::vector<std::pair<uint16_t, Digest>> records;
+  };
   struct Writer {
     explicit Writer(size_t cap) : queue(cap) {}
-    BoundedQueue<Record> queue;
+    BoundedQueue<Chunk> queue;
     std::thread thread;
     std::unique_ptr<OutputStream> out;   // head of the codec chain
     BufferedOutputStream* stored = nullptr;  // bytes that will reach storage
@@ -232,7 +240,16 @@ class BackupJob {
   Status CheckOutputLocation();
   Status OpenFile(Writer& w, bool first_file);
   Status CommitFile(Writer& w);
-  Status WriteRecord(Writer& w, const Record& rec);
+  Status WriteChunk(Writer& w, const Chunk& chunk);
+  // Chunk being filled by the node threads of one scan slice. Each slice feeds one writer (slices
+  // own disjoint partitions, so a partition always reaches the same writer) and pushes under the
+  // stage's mutex, so the records of a partition reach the writer in scan order.
+  struct Stage {
+    std::mutex mu;
+    Chunk chunk;
+    Writer* writer = nullptr;
+  };
+  Status Deliver(Stage& stage, Record& rec);
   void WriterLoop(Writer& w);
   void Fail(Status s);
   BackupState BuildState();
@@ -279,6 +296,7 @@ class BackupJob {
   bool metadata_committed_ = false;
   uint64_t text_bytes_ = 0;
 
+  uint64_t chunk_bytes_ = 64 << 10;
   std::atomic<bool> aborted_{false};
   std::mutex err_mu_;
   Status first_error_;
@@ -393,7 +411,7 @@ Status BackupJob::Prepare() {
   }
   // Expected records for progress: object counts scaled by the share of partitions selected
   // (an overestimate for incremental or filtered backups).
-  if (!req_.no_records) {
+  if (!req_.no_records && req_.estimate_total) {
     auto est = client::EstimateRecords(cluster_, req_.ns, req_.sets);
     if (est.ok()) {
       uint64_t n = *est * parts_.size() / kPartitions;
@@ -427,7 +445,7 @@ Status BackupJob::CommitFile(Writer& w) {
   Status s = w.out->Close();
   if (!s.ok()) return s.WithContext("closing backup file " + Describe(w.key));
   uint64_t stored = w.stored->BytesWritten();
-  w.text_bytes += w.asb->bytes_written();
+  w.text_bytes += w.asb->bytes_written();  // header and global lines; chunks are counted as written
   if (stored > w.charged) {
     progress_->bytes_written += stored - w.charged;
     limiter_.Charge(stored - w.charged, cancel_);
@@ -458,16 +476,18 @@ Status BackupJob::CommitFile(Writer& w) {
   return SaveState(false);
 }
 
-Status BackupJob::WriteRecord(Writer& w, const Record& rec) {
+Status BackupJob::WriteChunk(Writer& w, const Chunk& chunk) {
   if (w.out && roller_ && roller_->ShouldRoll(w.stored->BytesWritten())) ABS_RETURN_IF_ERROR(CommitFile(w));
   if (!w.out) ABS_RETURN_IF_ERROR(OpenFile(w, false));
-  Status s = w.asb->WriteRecord(rec);
+  Status s = w.out->Write(chunk.text);
   if (!s.ok()) return s.WithContext("writing " + Describe(w.key));
-  uint16_t pid = PartitionId(rec.digest);
-  if (w.file_count[pid]++ == 0) w.touched.push_back(pid);
-  w.last_digest[pid] = rec.digest;
-  w.file_records++;
-  progress_->records_written++;
+  for (const auto& [pid, digest] : chunk.records) {
+    if (w.file_count[pid]++ == 0) w.touched.push_back(pid);
+    w.last_digest[pid] = digest;
+  }
+  w.file_records += chunk.records.size();
+  w.text_bytes += chunk.text.size();
+  progress_->records_written += chunk.records.size();
   uint64_t stored = w.stored->BytesWritten();
   if (stored > w.charged) {
     uint64_t delta = stored - w.charged;
@@ -478,10 +498,40 @@ Status BackupJob::WriteRecord(Writer& w, const Record& rec) {
   return Status::Ok();
 }
 
+// Runs on the scan threads: encodes the record (the encoders are the scan workers, so encoding
+// scales with --parallel) and appends it to its writer's chunk.
+Status BackupJob::Deliver(Stage& stage, Record& rec) {
+  if (aborted_) return Status(ErrorCode::kCancelled, "backup stopped");
+  progress_->records_read++;
+  uint16_t pid = PartitionId(rec.digest);
+  std::lock_guard<std::mutex> lock(stage.mu);
+  if (aborted_) return Status(ErrorCode::kCancelled, "backup stopped");
+  // Encoded straight into the chunk; a record that cannot be encoded is cut off again.
+  size_t before = stage.chunk.text.size();
+  Status es = EncodeRecord(rec, AsbWriterOptions{req_.compact}, &stage.chunk.text);
+  if (!es.ok()) {
+    stage.chunk.text.resize(before);
+    Status e = es.WithContext("encoding a record of namespace '" + req_.ns + "'");
+    Fail(e);
+    return e;
+  }
+  stage.chunk.records.emplace_back(pid, rec.digest);
+  delivered_[pid]++;
+  if (stage.chunk.text.size() >= chunk_bytes_) {
+    Chunk full = std::move(stage.chunk);
+    stage.chunk = Chunk{};
+    stage.chunk.text.reserve(chunk_bytes_ + 1024);
+    // Records of a chunk that cannot be queued are simply not committed: their partitions stay
+    // unfinished in the resume state.
+    if (!stage.writer->queue.Push(std::move(full))) return Status(ErrorCode::kCancelled, "backup writer stopped");
+  }
+  return Status::Ok();
+}
+
 void BackupJob::WriterLoop(Writer& w) {
-  while (auto rec = w.queue.Pop()) {
+  while (auto chunk = w.queue.Pop()) {
     if (!w.status.ok() || aborted_) continue;  // drain: producers must not block on a dead writer
-    Status s = WriteRecord(w, *rec);
+    Status s = WriteChunk(w, *chunk);
     if (!s.ok()) {
       w.status = s;
       Fail(s);
@@ -570,7 +620,10 @@ Result<BackupSummary> BackupJob::Run() {
   const size_t nwriters = req_.output_file.empty()
                               ? static_cast<size_t>(req_.parallel_write > 0 ? req_.parallel_write : req_.parallel)
                               : 1;
-  for (size_t i = 0; i < nwriters; ++i) writers_.push_back(std::make_unique<Writer>(req_.queue_records));
+  // Chunks: 64 KiB, smaller with small file limits so files still split near the limit.
+  chunk_bytes_ = req_.file_limit_bytes ? std::clamp<uint64_t>(req_.file_limit_bytes / 8, 4 << 10, 64 << 10) : 64 << 10;
+  if (!req_.output_file.empty()) chunk_bytes_ = 64 << 10;
+  for (size_t i = 0; i < nwriters; ++i) writers_.push_back(std::make_unique<Writer>(req_.queue_chunks));
 
   // One-shot work first: sindexes and UDFs into the first file of writer 0 (asbackup's first-file).
   Status s;
@@ -611,24 +664,20 @@ Result<BackupSummary> BackupJob::Run() {
     policy.records_per_second = std::max<uint32_t>(1, req_.records_per_second / std::max<size_t>(1, slices_.size()));
   if (req_.max_records > 0)
     policy.max_records = (req_.max_records + slices_.size() - 1) / std::max<size_t>(1, slices_.size());
-  client::RecordSink sink = [this, nwriters](Record& r) -> Status {
-    if (aborted_) return Status(ErrorCode::kCancelled, "backup stopped");
-    uint16_t pid = PartitionId(r.digest);
-    progress_->records_read++;
-    delivered_[pid]++;
-    if (!writers_[pid % nwriters]->queue.Push(std::move(r))) {
-      delivered_[pid]--;
-      return Status(ErrorCode::kCancelled, "backup writer stopped");
-    }
-    return Status::Ok();
-  };
+  std::vector<std::unique_ptr<Stage>> stages;
+  for (size_t i = 0; i < slices_.size(); ++i) {
+    stages.push_back(std::make_unique<Stage>());
+    stages.back()->writer = writers_[i % nwriters].get();
+  }
   std::vector<Status> scan_status(slices_.size());
   std::vector<client::ScanStats> scan_stats(slices_.size());
   {
     std::vector<std::thread> scans;
     for (size_t i = 0; i < slices_.size(); ++i) {
       scans.emplace_back([&, i] {
-        auto r = client::Scan(cluster_, policy, *slices_[i], sink, &cancel_);
+        Stage* stage = stages[i].get();
+        auto r = client::Scan(cluster_, policy, *slices_[i], [this, stage](Record& rec) { return Deliver(*stage, rec); },
+                              &cancel_);
         if (r.ok()) {
           scan_stats[i] = *r;
         } else {
@@ -639,6 +688,12 @@ Result<BackupSummary> BackupJob::Run() {
       });
     }
     for (auto& t : scans) t.join();
+  }
+  // The last partial chunks.
+  for (auto& st : stages) {
+    std::lock_guard<std::mutex> lock(st->mu);
+    if (!aborted_ && !st->chunk.records.empty()) st->writer->queue.Push(std::move(st->chunk));
+    st->chunk = Chunk{};
   }
   for (auto& w : writers_) w->queue.Close();
   for (auto& w : writers_) w->thread.join();
@@ -783,7 +838,7 @@ Status ValidateRequest(const BackupRequest& r) {
     return bad("encryption needs a key (key file or key environment variable)");
   if (r.no_bins && !r.bins.empty()) return bad("no-bins cannot be combined with a bin list");
   if (r.file_prefix.rfind("metadata_", 0) == 0) return bad("the file prefix 'metadata_' is reserved");
-  if (r.queue_records == 0) return bad("queue capacity must be at least 1");
+  if (r.queue_chunks == 0) return bad("queue capacity must be at least 1");
   if (!r.output_file.empty()) ABS_RETURN_IF_ERROR(ValidateKey(r.output_file).WithContext("output file"));
   ABS_RETURN_IF_ERROR(ValidateKey(r.output_dir, true).WithContext("output directory"));
   return Status::Ok();

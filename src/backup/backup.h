@@ -1,10 +1,11 @@
 // The backup engine: one namespace of a cluster into .asb files on a Storage, full or incremental,
 // as the service and the abs-backup tool run it.
 //
-// Pipeline (README.md in this folder): `parallel` partition-slice scans push records into one
-// bounded queue per file writer (a partition always goes to the same writer, so its records stay in
-// scan order); each writer encodes, compresses, encrypts and writes its own file chain. Memory is
-// bounded by the queue capacities whatever the data size.
+// Pipeline (README.md in this folder): `parallel` partition-slice scans; their worker threads encode
+// each record and append it to a ~64 KiB chunk of its writer (a partition always goes to the same
+// writer, so its records stay in scan order); chunks go through one bounded queue per writer; each
+// writer compresses, encrypts and stores its own file chain. Memory is bounded by the queue
+// capacities whatever the data size.
 //
 // Publication: a backup exists only once `metadata.yaml` is written, last, after every data file was
 // closed successfully. On failure or cancel nothing is published; the files already committed and a
@@ -74,7 +75,10 @@ struct BackupRequest {
   uint64_t file_limit_bytes = 250ull << 20; // roll to a new file at this many stored bytes; 0 = never
   bool compact = false;                     // asbackup --compact
   CodecOptions codec;                       // compression / encryption
-  size_t queue_records = 256;               // per-writer queue capacity (records)
+  // Ask the cluster for set object counts to estimate the total for progress (one info round trip
+  // per node; false = total unknown).
+  bool estimate_total = true;
+  size_t queue_chunks = 4;                  // per-writer queue capacity, in chunks of <= ~64 KiB
   client::Millis socket_timeout{10000};
   client::Millis total_timeout{0};
   int max_retries = 5;  // scan rounds before unfinished partitions fail the backup

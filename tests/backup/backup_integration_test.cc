@@ -446,7 +446,7 @@ TEST_F(BackupIT, ParallelBackupEqualsSerialBackup) {
   par.parallel = 8;
   par.parallel_write = 3;
   par.file_limit_bytes = 16 << 10;  // many files
-  par.queue_records = 8;
+  par.queue_chunks = 1;
   par.codec.compression = CompressionMode::kZstd;
   BackupProgress progress;
   auto s2 = Run(par, nullptr, &progress);
@@ -539,7 +539,7 @@ TEST_F(BackupIT, NodeDownMidBackupCompletesExactly) {
   BackupRequest req = Request(set, "down");
   req.parallel = 1;
   req.parallel_write = 3;
-  req.queue_records = 4;
+  req.queue_chunks = 1;
   req.file_limit_bytes = 1 << 20;
   req.max_retries = 20;
   auto sum = Run(req, &hook);
@@ -571,7 +571,7 @@ TEST_F(BackupIT, InterruptedBackupPublishesNothingAndResumesExactly) {
   BackupRequest req = Request(set, "res");
   req.parallel = 4;
   req.file_limit_bytes = 64 << 10;
-  req.queue_records = 8;
+  req.queue_chunks = 1;
   req.state_save_interval = std::chrono::milliseconds(0);
   req.codec.compression = CompressionMode::kZstd;
   auto first = RunBackup(*cluster_, hook, req, cancel);
