@@ -33,6 +33,7 @@
 #include "client/cluster.h"
 #include "client/metadata.h"
 #include "client/policy.h"
+#include "client/scan.h"
 
 #ifdef ABS_HAVE_TESTSERVER
 #include "testserver/test_cluster.h"
@@ -115,11 +116,44 @@ class ClusterTarget {
   // Truncates every set handed out by UniqueSet (runs from the destructor too).
   void Cleanup() {
     if (cleanup_cluster_) {
-      for (const auto& [ns, set] : used_) (void)client::Truncate(*cleanup_cluster_, ns, set);
+      for (const auto& [ns, set] : used_) {
+        Status st = TruncateUntilEmpty(*cleanup_cluster_, ns, set);
+        // Records left on a shared real server would leak into the next run: a failure there.
+        // The in-process server vanishes with the test (and may have been stopped on purpose).
+        if (!st.ok() && UsingRealServer()) ADD_FAILURE() << "cleanup of " << ns << "/" << set << ": " << st.ToString();
+      }
       used_.clear();
       cleanup_cluster_->Close();
       cleanup_cluster_.reset();
     }
+  }
+
+  // Truncates ns/set until a scan of it finds no record. A real server (8.1 truncate.c) truncates
+  // "to now" with a strict last-update-time < now-in-ms test, so a record written in the same
+  // millisecond as the truncate survives it; each further attempt is a later round trip, hence a
+  // later millisecond. Returns an error if records remain after a bounded number of attempts.
+  static Status TruncateUntilEmpty(client::Cluster& cluster, const std::string& ns, const std::string& set) {
+    constexpr int kAttempts = 20;
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+      ABS_RETURN_IF_ERROR(client::Truncate(cluster, ns, set));
+      // The test server truncates everything written so far, and fault tests may have left it
+      // delaying or stopped: no checking scan there.
+      if (!UsingRealServer()) return Status::Ok();
+      client::ScanPolicy sp;
+      sp.ns = ns;
+      if (!set.empty()) sp.sets = {set};
+      sp.no_bins = true;
+      client::ScanState st = client::ScanState::AllPartitions();
+      uint64_t found = 0;
+      auto r = client::Scan(cluster, sp, st, [&](Record&) {
+        ++found;
+        return Status::Ok();
+      });
+      if (!r.ok()) return r.status().WithContext("scan after truncating " + ns + "/" + set);
+      if (found == 0) return Status::Ok();
+    }
+    return Status(ErrorCode::kTimeout, "records remain in " + ns + "/" + set + " after " +
+                                            std::to_string(kAttempts) + " truncates");
   }
 
  private:
