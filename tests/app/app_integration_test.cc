@@ -20,7 +20,7 @@
 
 #include "service_process.h"
 
-namespace aero::testing {
+namespace aero::apptest {
 namespace {
 
 using json = nlohmann::json;
@@ -750,4 +750,4 @@ TEST(ServiceApp, RemoteDescriptorLocalStorage) {
 }
 
 }  // namespace
-}  // namespace aero::testing
+}  // namespace aero::apptest

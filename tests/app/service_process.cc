@@ -20,7 +20,7 @@
 
 extern char** environ;
 
-namespace aero::testing {
+namespace aero::apptest {
 
 int FreeLoopbackPort() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -176,4 +176,4 @@ std::string ServiceProcess::output() const {
   return output_;
 }
 
-}  // namespace aero::testing
+}  // namespace aero::apptest

@@ -10,7 +10,7 @@
 #include <thread>
 #include <vector>
 
-namespace aero::testing {
+namespace aero::apptest {
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, then released).
 int FreeLoopbackPort();
@@ -63,4 +63,4 @@ class ServiceProcess {
   bool eof_ = false;
 };
 
-}  // namespace aero::testing
+}  // namespace aero::apptest
