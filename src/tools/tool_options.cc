@@ -71,11 +71,8 @@ void AddConnectionOptions(CLI::App& app, ConnectionFlags& f) {
   app.add_option("-h,--host", f.hosts, "Seed hosts host[:tls-name][:port][,...]")->group(g)->capture_default_str();
   app.add_option("-p,--port", f.port, "Default port")->group(g)->capture_default_str()->check(CLI::Range(1, 65535));
   app.add_option("-U,--user", f.user, "User name")->group(g);
-  app.add_option("-P,--password", f.password, "Password (-P alone prompts)")
-      ->group(g)
-      ->expected(0, 1)
-      ->each([&f](const std::string&) { f.password_given = true; })
-      ->trigger_on_parse();
+  f.password_option =
+      app.add_option("-P,--password", f.password, "Password (-P alone prompts)")->group(g)->expected(0, 1);
   app.add_option("-A,--auth", f.auth_mode, "Authentication mode INTERNAL|EXTERNAL|EXTERNAL_INSECURE|PKI")
       ->group(g)
       ->capture_default_str();
@@ -141,7 +138,9 @@ Result<client::ClientPolicy> ClientPolicyOf(const ConnectionFlags& f) {
   if (!f.tls_protocols.empty() || !f.tls_cipher_suite.empty())
     return Status(ErrorCode::kUnsupported, "--tls-protocols/--tls-cipher-suite are not supported (OpenSSL defaults apply)");
   p.user = f.user;
-  if (f.password_given && f.password.empty() && !f.user.empty()) {
+  bool given = f.password_given || (f.password_option && f.password_option->count() > 0);
+  if (given && f.password.empty()) {
+    if (f.user.empty()) return Status(ErrorCode::kInvalidArgument, "--password needs --user");
     ABS_ASSIGN_OR_RETURN(p.password, PromptPassword());
   } else {
     p.password = f.password;

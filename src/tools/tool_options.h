@@ -35,7 +35,8 @@ struct ConnectionFlags {
   int port = 3000;                  // -p, default port for hosts without one
   std::string user;                 // -U
   std::string password;             // -P[password]; -P alone prompts
-  bool password_given = false;      // -P was on the command line (empty = prompt)
+  bool password_given = false;      // -P was on the command line (empty = prompt); set by callers
+  CLI::Option* password_option = nullptr;  // set by AddConnectionOptions: -P seen even without a value
   std::string auth_mode = "INTERNAL";  // -A INTERNAL|EXTERNAL|EXTERNAL_INSECURE|PKI
   bool services_alternate = false;  // -S
   bool tls_enable = false;

@@ -107,6 +107,9 @@ TEST(ToolOptions, HostsAndPolicy) {
   f.auth_mode = "EXTERNAL";
   EXPECT_EQ(ClientPolicyOf(f).status().code(), ErrorCode::kUnsupported);
   f.auth_mode = "internal";
+  f.password_given = true;  // -P without a value and without -U: refused before any prompt
+  EXPECT_NE(ClientPolicyOf(f).status().message().find("--user"), std::string::npos);
+  f.password_given = false;
   f.password = "pw";
   EXPECT_NE(ClientPolicyOf(f).status().message().find("--user"), std::string::npos);
   f.user = "u";
