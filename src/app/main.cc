@@ -18,6 +18,7 @@
 #include "service/api/config_source.h"
 #include "service/api/config_store.h"
 #include "service/config/config_io.h"
+#include "service/jobs/backup_service.h"
 #include "service/metrics/metrics.h"
 
 #ifndef ABS_VERSION
@@ -93,8 +94,14 @@ int Run(const std::string& location, bool remote) {
 
   metrics::Registry registry;
   metrics::AbsMetrics abs_metrics(registry);
-  auto ops = api::NewUnavailableBackupOperations();
+  // The scheduler and the backup/restore jobs behind the API (jobs/backup_service.h).
+  auto ops = std::make_unique<jobs::BackupService>(registry, abs_metrics);
   api::ConfigStore store(config, std::move(source).value());
+  store.SetListener(ops.get());
+  if (Status st = ops->Start(config); !st.ok()) {
+    spdlog::error("cannot start the scheduler: {}", st.message());
+    return 1;
+  }
   api::ApiServer server(store, *ops, registry, abs_metrics, kVersion);
   if (Status st = server.Start(config.service); !st.ok()) {
     spdlog::error("cannot start the REST API: {}", st.message());
@@ -106,6 +113,7 @@ int Run(const std::string& location, bool remote) {
   sigwait(&signals, &sig);
   spdlog::info("received signal {}, shutting down", sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGQUIT");
   server.Stop();
+  ops->Shutdown();  // running jobs finish within the grace period or are cancelled cleanly
   spdlog::info("stopped");
   spdlog::shutdown();
   return 0;

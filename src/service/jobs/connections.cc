@@ -1,0 +1,278 @@
+// Mapping configuration objects onto the client, storage and engine settings (see connections.h).
+#include "service/jobs/connections.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "backup/partition_filter.h"
+#include "common/base64.h"
+#include "storage/factory.h"
+
+namespace aero::service::jobs {
+
+namespace {
+
+std::string Trim(std::string s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  return s.substr(i);
+}
+
+Result<std::string> ReadTextFile(const std::string& path, const std::string& what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status(ErrorCode::kIo, "cannot read " + what + " " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A literal value or, for secrets, refuse Secret Agent references (no agent client in this build).
+Result<std::string> Literal(const std::optional<std::string>& value, const std::string& field) {
+  if (!value) return std::string();
+  if (value->rfind(kSecretRefPrefix, 0) == 0) {
+    return Status(ErrorCode::kUnsupported, field + ": Secret Agent references (" + *value +
+                                               ") are not supported by this build");
+  }
+  return *value;
+}
+
+// TLS key-file-password: "env:VAR", "file:PATH" or the passphrase itself.
+Result<std::string> KeyPassword(const std::optional<std::string>& value) {
+  if (!value) return std::string();
+  if (value->rfind("env:", 0) == 0) {
+    const char* v = std::getenv(value->substr(4).c_str());
+    if (!v) return Status(ErrorCode::kInvalidArgument, "tls key-file-password: environment variable " +
+                                                           value->substr(4) + " is not set");
+    return std::string(v);
+  }
+  if (value->rfind("file:", 0) == 0) {
+    ABS_ASSIGN_OR_RETURN(auto text, ReadTextFile(value->substr(5), "tls key-file-password file"));
+    return Trim(text);
+  }
+  return Literal(value, "tls key-file-password");
+}
+
+std::string ClusterName(const Cluster& c) {
+  if (c.label) return *c.label;
+  std::string s;
+  for (const auto& n : c.seed_nodes) s += (s.empty() ? "" : ",") + n.host_name + ":" + std::to_string(n.port);
+  return s;
+}
+
+}  // namespace
+
+Result<client::ClientPolicy> ClientPolicyFor(const Cluster& cluster) {
+  client::ClientPolicy p;
+  if (cluster.credentials) {
+    const Credentials& cr = *cluster.credentials;
+    if (cr.EffectiveAuthMode() != "INTERNAL") {
+      return Status(ErrorCode::kUnsupported, "auth-mode " + cr.EffectiveAuthMode() + " is not supported (INTERNAL only)");
+    }
+    p.user = cr.user.value_or("");
+    if (cr.password) {
+      ABS_ASSIGN_OR_RETURN(p.password, Literal(cr.password, "credentials password"));
+    } else if (cr.password_path) {
+      ABS_ASSIGN_OR_RETURN(auto text, ReadTextFile(*cr.password_path, "password-path"));
+      p.password = Trim(text);  // ABS 3.6+ trims the file content
+    }
+  }
+  if (cluster.tls) {
+    const ClusterTls& t = *cluster.tls;
+    p.tls.enabled = true;
+    p.tls.ca_file = t.ca_file.value_or("");
+    p.tls.ca_path = t.ca_path.value_or("");
+    p.tls.cert_file = t.cert_file.value_or("");
+    p.tls.key_file = t.key_file.value_or("");
+    ABS_ASSIGN_OR_RETURN(p.tls.key_password, KeyPassword(t.key_file_password));
+  }
+  p.connect_timeout = client::Millis(std::min<int64_t>(cluster.EffectiveConnTimeoutMs(), 30000));
+  p.use_alternate_access = cluster.use_services_alternate.value_or(false);
+  p.app_id = "aerospike-backup-service";
+  return p;
+}
+
+Result<std::shared_ptr<client::Cluster>> ConnectCluster(const Cluster& cluster) {
+  ABS_ASSIGN_OR_RETURN(auto policy, ClientPolicyFor(cluster));
+  std::vector<client::Host> seeds;
+  for (const auto& n : cluster.seed_nodes) {
+    client::Host h;
+    h.name = n.host_name;
+    h.port = static_cast<uint16_t>(n.port);
+    h.tls_name = n.tls_name.value_or(cluster.tls && cluster.tls->name ? *cluster.tls->name : "");
+    seeds.push_back(h);
+  }
+  auto c = client::Cluster::Connect(seeds, policy);
+  if (!c.ok()) return c.status().WithContext("connecting to cluster " + ClusterName(cluster));
+  return c;
+}
+
+Result<std::unique_ptr<aero::Storage>> OpenConfiguredStorage(const service::Storage& storage) {
+  StorageOptions o;
+  StorageUri uri;
+  auto prefix = [](const std::optional<std::string>& p) {
+    std::string s = p.value_or("");
+    while (!s.empty() && s.front() == '/') s.erase(s.begin());
+    while (!s.empty() && s.back() == '/') s.pop_back();
+    return s;
+  };
+  if (const auto* l = std::get_if<LocalStorage>(&storage.backend)) {
+    uri.kind = StorageUri::Kind::kLocal;
+    uri.path = l->path;
+    std::error_code ec;
+    std::filesystem::create_directories(l->path, ec);
+    if (ec) return Status(ErrorCode::kIo, "cannot create the local storage folder " + l->path + ": " + ec.message());
+  } else if (const auto* s = std::get_if<S3Storage>(&storage.backend)) {
+    uri.kind = StorageUri::Kind::kS3;
+    uri.bucket = s->bucket;
+    uri.path = prefix(s->path);
+    o.s3.region = s->s3_region;
+    o.s3.endpoint_override = s->s3_endpoint_override.value_or("");
+    o.s3.profile = s->s3_profile.value_or("");
+    ABS_ASSIGN_OR_RETURN(o.s3.access_key_id, Literal(s->access_key_id, "s3-storage access-key-id"));
+    ABS_ASSIGN_OR_RETURN(o.s3.secret_access_key, Literal(s->secret_access_key, "s3-storage secret-access-key"));
+    o.s3.min_part_size = static_cast<uint64_t>(s->EffectiveMinPartSize());
+    if (s->max_async_connections && *s->max_async_connections > 0) {
+      o.s3.upload_parallelism = std::min(*s->max_async_connections, 16);
+    }
+    o.s3.log_level = s->EffectiveLogLevel();
+    if (s->storage_class) {
+      o.s3.storage_class.data = s->storage_class->data.value_or("");
+      o.s3.storage_class.metadata = s->storage_class->metadata.value_or("");
+    }
+  } else if (const auto* a = std::get_if<AzureStorage>(&storage.backend)) {
+    uri.kind = StorageUri::Kind::kAzure;
+    uri.bucket = a->container_name;
+    uri.path = prefix(a->path);
+    o.azure.endpoint = a->endpoint;
+    o.azure.account_name = a->account_name.value_or("");
+    ABS_ASSIGN_OR_RETURN(o.azure.account_key, Literal(a->account_key, "azure-storage account-key"));
+    o.azure.tenant_id = a->tenant_id.value_or("");
+    o.azure.client_id = a->client_id.value_or("");
+    ABS_ASSIGN_OR_RETURN(o.azure.client_secret, Literal(a->client_secret, "azure-storage client-secret"));
+    o.azure.block_size = static_cast<uint64_t>(a->EffectiveMinPartSize());
+    if (a->storage_class) {
+      o.azure.access_tier.data = a->storage_class->data.value_or("");
+      o.azure.access_tier.metadata = a->storage_class->metadata.value_or("");
+    }
+  } else if (const auto* g = std::get_if<GcpStorage>(&storage.backend)) {
+    uri.kind = StorageUri::Kind::kGcs;
+    uri.bucket = g->bucket_name;
+    uri.path = prefix(g->path);
+    o.gcs.key_file_path = g->key_file_path.value_or("");
+    ABS_ASSIGN_OR_RETURN(o.gcs.key_json, Literal(g->key, "gcp-storage key"));
+    o.gcs.endpoint = g->endpoint.value_or("");
+    o.gcs.chunk_size = static_cast<uint64_t>(g->EffectiveMinPartSize());
+    if (g->storage_class) {
+      o.gcs.storage_class.data = g->storage_class->data.value_or("");
+      o.gcs.storage_class.metadata = g->storage_class->metadata.value_or("");
+    }
+  }
+  return OpenStorage(uri, o);
+}
+
+Result<CodecOptions> CodecFor(const std::optional<CompressionPolicy>& compression,
+                              const std::optional<EncryptionPolicy>& encryption) {
+  CodecOptions c;
+  if (compression) {
+    auto m = ParseCompressionMode(compression->mode);
+    if (!m) return Status(ErrorCode::kInvalidArgument, "unknown compression mode " + compression->mode);
+    c.compression = *m;
+    c.compression_level = compression->level.value_or(0);
+  }
+  if (encryption) {
+    auto m = ParseEncryptionMode(encryption->mode);
+    if (!m) return Status(ErrorCode::kInvalidArgument, "unknown encryption mode " + encryption->mode);
+    c.encryption = *m;
+    if (c.encryption != EncryptionMode::kNone) {
+      if (encryption->key_file) {
+        ABS_ASSIGN_OR_RETURN(c.key_material, LoadKeyFile(*encryption->key_file));
+      } else if (encryption->key_env) {
+        const char* v = std::getenv(encryption->key_env->c_str());
+        if (!v) {
+          return Status(ErrorCode::kInvalidArgument,
+                        "encryption key-env: environment variable " + *encryption->key_env + " is not set");
+        }
+        ABS_ASSIGN_OR_RETURN(c.key_material, KeyMaterialFromPem(v, "environment variable " + *encryption->key_env));
+      } else if (encryption->key_secret) {
+        return Status(ErrorCode::kUnsupported, "encryption key-secret: Secret Agent is not supported by this build");
+      } else {
+        return Status(ErrorCode::kInvalidArgument, "encryption mode " + encryption->mode + " needs a key");
+      }
+    }
+  }
+  return c;
+}
+
+Result<backup::BackupRequest> BackupRequestFor(const BackupRoutine& routine, const BackupPolicy& policy,
+                                               api::BackupType type, const std::string& ns) {
+  backup::BackupRequest r;
+  r.ns = ns;
+  r.sets = routine.set_list;
+  r.bins = routine.bin_list;
+  r.no_records = policy.no_records.value_or(false);
+  // Incrementals never carry indexes or UDFs (ABS).
+  r.no_indexes = type == api::BackupType::kIncremental || policy.no_indexes.value_or(false);
+  r.no_udfs = type == api::BackupType::kIncremental || policy.no_udfs.value_or(false);
+  if (!routine.partition_list.empty()) {
+    ABS_ASSIGN_OR_RETURN(r.partitions, backup::ParsePartitionList(routine.partition_list));
+  }
+  r.node_list = routine.node_list;
+  if (!routine.filter_exp.empty()) {
+    auto raw = Base64Decode(routine.filter_exp);
+    if (!raw) return Status(ErrorCode::kInvalidArgument, "routine filter-exp is not valid base64");
+    r.filter_exp = *raw;
+  }
+  r.parallel = std::clamp(policy.EffectiveParallel(), 1, 1024);
+  r.parallel_write = std::clamp(policy.EffectiveParallelWrite(), 1, 1024);
+  if (policy.records_per_second && *policy.records_per_second > 0) {
+    r.records_per_second = static_cast<uint32_t>(*policy.records_per_second);
+  }
+  if (policy.bandwidth && *policy.bandwidth > 0) {
+    r.bandwidth_bytes_per_second = static_cast<uint64_t>(*policy.bandwidth) << 20;  // MiB/s
+  }
+  r.file_limit_bytes = static_cast<uint64_t>(policy.EffectiveFileLimitMib()) << 20;
+  r.compact = policy.compact.value_or(false);
+  ABS_ASSIGN_OR_RETURN(r.codec, CodecFor(policy.compression, policy.encryption));
+  r.socket_timeout = client::Millis(policy.EffectiveSocketTimeoutMs());
+  r.total_timeout = client::Millis(policy.EffectiveTotalTimeoutMs());
+  r.keep_state_on_failure = false;  // a failed attempt leaves nothing behind; the service retries from scratch
+  r.remove_existing = true;         // a retry reuses the attempt's folder
+  return r;
+}
+
+Result<restore::RestoreOptions> RestoreOptionsFor(const api::RestorePolicy& p) {
+  restore::RestoreOptions o;
+  if (p.parallel) o.parallel = std::clamp(*p.parallel, 1, 1024);
+  o.no_records = p.no_records.value_or(false);
+  o.no_indexes = p.no_indexes.value_or(false);
+  o.no_udfs = p.no_udfs.value_or(false);
+  if (p.timeout_ms) o.total_timeout = client::Millis(*p.timeout_ms);
+  if (p.socket_timeout_ms) o.socket_timeout = client::Millis(*p.socket_timeout_ms);
+  if (p.total_timeout_ms) o.total_timeout = client::Millis(*p.total_timeout_ms);
+  if (p.disable_batch_writes.value_or(false)) o.batch_mode = restore::RestoreOptions::BatchMode::kOff;
+  if (p.batch_size && *p.batch_size > 0) o.batch_size = static_cast<size_t>(*p.batch_size);
+  if (p.ns) {
+    o.source_namespace = p.ns->source;
+    o.dest_namespace = p.ns->destination;
+  }
+  o.set_list = p.set_list;
+  o.bin_list = p.bin_list;
+  o.replace = p.replace.value_or(false);
+  o.unique = p.unique.value_or(false);
+  o.no_generation = p.no_generation.value_or(false);
+  if (p.bandwidth && *p.bandwidth > 0) o.bytes_per_second = static_cast<uint64_t>(*p.bandwidth) << 20;
+  if (p.tps && *p.tps > 0) o.records_per_second = static_cast<uint64_t>(*p.tps);
+  ABS_ASSIGN_OR_RETURN(o.codec, CodecFor(p.compression, p.encryption));
+  if (p.retry_policy) {
+    o.max_retries = p.retry_policy->max_retries.value_or(o.max_retries);
+    if (p.retry_policy->base_timeout_ms) o.retry_delay = client::Millis(*p.retry_policy->base_timeout_ms);
+  }
+  if (p.extra_ttl_s && *p.extra_ttl_s > 0) o.extra_ttl = static_cast<uint32_t>(*p.extra_ttl_s);
+  ABS_RETURN_IF_ERROR(restore::ValidateOptions(o));
+  return o;
+}
+
+}  // namespace aero::service::jobs
