@@ -482,6 +482,49 @@ TEST_F(BackupIT, BandwidthLimitSlowsTheBackup) {
   ExpectExact("bw", set, {}, 600);
 }
 
+TEST_F(BackupIT, RecordsPerSecondThrottlesTheScan) {
+  Start();
+  std::string set = target_->UniqueSet("rps");
+  ASSERT_TRUE(WriteRecords(*cluster_, "test", set, 600).ok());
+  BackupRequest req = Request(set, "rps");
+  req.records_per_second = 1000;
+  req.parallel = 2;
+  auto t0 = std::chrono::steady_clock::now();
+  auto sum = Run(req);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  ASSERT_TRUE(sum.ok()) << sum.status().ToString();
+  EXPECT_GE(secs, 0.4) << "600 records at 1000/s";
+  ExpectExact("rps", set, {}, 600);
+}
+
+TEST_F(BackupIT, ProgressIsReadableWhileTheBackupRuns) {
+  Start();
+  std::string set = target_->UniqueSet("progress");
+  ASSERT_TRUE(WriteRecords(*cluster_, "test", set, 3000, 0, 200).ok());
+  BackupProgress progress;
+  BackupProgress::View mid;
+  // Read from a writer thread in the middle of the backup (the third data write).
+  HookStorage hook(*storage_, [&](uint64_t n) {
+    if (n == 3) mid = progress.Take(SystemClock::Instance().NowUnixMillis() + 1);
+    return Status::Ok();
+  });
+  BackupRequest req = Request(set, "progress");
+  req.file_limit_bytes = 64 << 10;
+  req.parallel = 2;
+  auto sum = Run(req, &hook, &progress);
+  ASSERT_TRUE(sum.ok()) << sum.status().ToString();
+  EXPECT_EQ(mid.estimated_records, 3000u);
+  EXPECT_GT(mid.records, 0u);
+  EXPECT_LT(mid.records, 3000u);
+  EXPECT_GT(mid.percent, 0);
+  EXPECT_LT(mid.percent, 100);
+  EXPECT_GT(mid.bytes, 0u);
+  auto end = progress.Take(SystemClock::Instance().NowUnixMillis());
+  EXPECT_EQ(end.records, 3000u);
+  EXPECT_EQ(end.percent, 100);
+  EXPECT_EQ(end.bytes, sum->bytes);
+}
+
 // ---- Faults -----------------------------------------------------------------------------------------
 
 #ifdef ABS_HAVE_TESTSERVER
