@@ -461,8 +461,17 @@ Status ApiServer::AddListener(std::unique_ptr<httplib::Server> server, const Lis
     // RFC 9112 §6.3: a request with neither Content-Length nor Transfer-Encoding has no body. httplib
     // 0.11 would instead read until the peer closes (so `curl -X POST .../apply` hung for the read
     // timeout); declaring the empty body fixes that. The Request object is httplib's mutable local.
+    auto& mreq = const_cast<httplib::Request&>(req);
     if (!req.has_header("Content-Length") && !req.has_header("Transfer-Encoding")) {
-      const_cast<httplib::Request&>(req).set_header("Content-Length", "0");
+      mreq.set_header("Content-Length", "0");
+    }
+    // ABS reads every body as JSON whatever the Content-Type. httplib would treat form types itself
+    // (413 above 8 KiB for x-www-form-urlencoded, `curl -d`'s default; multipart parsed away), so
+    // they are relabelled as JSON before the body is read.
+    const std::string ct = req.get_header_value("Content-Type");
+    if (ct.rfind("application/x-www-form-urlencoded", 0) == 0 || ct.rfind("multipart/form-data", 0) == 0) {
+      mreq.headers.erase("Content-Type");
+      mreq.set_header("Content-Type", "application/json");
     }
     if (lim->Allow(req.remote_addr)) return httplib::Server::HandlerResponse::Unhandled;
     metrics_.http_rate_limited_total.Get().Inc();

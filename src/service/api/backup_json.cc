@@ -174,7 +174,7 @@ class Obj {
     } else if (v->is_string()) {
       const std::string s = v->get<std::string>();
       size_t start = (!s.empty() && s[0] == '-') ? 1 : 0;
-      if (s.size() <= start || s.size() > 19 || s.find_first_not_of("0123456789", start) != std::string::npos) {
+      if (s.size() <= start || s.size() > 18 || s.find_first_not_of("0123456789", start) != std::string::npos) {
         Error(Sub(key), "expected an integer, got \"" + s + "\"");
         return;
       }
