@@ -3,6 +3,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -200,6 +201,38 @@ Result<BackupMetadata> ParseMetadataYaml(std::string_view text) {
       if (kv.first.IsScalar() && kv.second.IsScalar()) m.options[kv.first.Scalar()] = kv.second.Scalar();
   }
   return m;
+}
+
+Result<BackupListing> ListBackups(Storage& storage, std::string_view dir) {
+  BackupListing out;
+  auto list = storage.List(dir, ListMode::kRecursive);
+  if (!list.ok()) {
+    if (list.status().code() == ErrorCode::kNotFound) return out;
+    return list.status().WithContext("listing backups under '" + std::string(dir) + "'");
+  }
+  const std::string suffix = "/" + std::string(kMetadataFileName);
+  for (const auto& o : *list) {
+    if (o.is_directory) continue;
+    bool at_root = o.key == kMetadataFileName;
+    bool nested = o.key.size() > suffix.size() && o.key.compare(o.key.size() - suffix.size(), suffix.size(), suffix) == 0;
+    if (!at_root && !nested) continue;
+    auto text = storage.ReadObject(o.key, 1 << 20);
+    if (!text.ok()) {
+      out.problems.push_back(o.key + ": " + text.status().ToString());
+      continue;
+    }
+    auto m = ParseMetadataYaml(*text);
+    if (!m.ok()) {
+      out.problems.push_back(o.key + ": " + m.status().ToString());
+      continue;
+    }
+    out.backups.push_back(BackupEntry{at_root ? std::string() : o.key.substr(0, o.key.size() - suffix.size()), *m});
+  }
+  std::sort(out.backups.begin(), out.backups.end(), [](const BackupEntry& a, const BackupEntry& b) {
+    return a.metadata.created_unix_ms != b.metadata.created_unix_ms ? a.metadata.created_unix_ms < b.metadata.created_unix_ms
+                                                                    : a.dir < b.dir;
+  });
+  return out;
 }
 
 }  // namespace aero::backup

@@ -9,9 +9,11 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/status.h"
 #include "format/codec.h"
+#include "storage/storage.h"
 
 namespace aero::backup {
 
@@ -41,6 +43,20 @@ std::string EmitMetadataYaml(const BackupMetadata& m);
 // kCorrupt naming the problem for YAML that is not a mapping, misses `created`/`namespace`, or has
 // a field of the wrong type; unknown keys are ignored.
 Result<BackupMetadata> ParseMetadataYaml(std::string_view text);
+
+// One completed backup found in storage: the folder holding `metadata.yaml` and what it says.
+struct BackupEntry {
+  std::string dir;  // key of the folder ("" = the root)
+  BackupMetadata metadata;
+};
+struct BackupListing {
+  std::vector<BackupEntry> backups;   // sorted by created time, then folder
+  std::vector<std::string> problems;  // unreadable / corrupt metadata files, one message each
+};
+// Finds every `metadata.yaml` under `dir` (any depth) and parses it: what a restore-to-timestamp or
+// retention pass lists. Listing errors fail; a bad metadata file is reported in `problems` and
+// skipped (that folder is not a usable backup).
+Result<BackupListing> ListBackups(Storage& storage, std::string_view dir);
 
 // RFC 3339 in UTC with millisecond precision: "2024-01-01T12:00:00.123Z"; 0 -> "0001-01-01T00:00:00Z".
 std::string FormatRfc3339Ms(int64_t unix_ms);

@@ -525,6 +525,36 @@ TEST_F(BackupIT, ProgressIsReadableWhileTheBackupRuns) {
   EXPECT_EQ(end.bytes, sum->bytes);
 }
 
+TEST_F(BackupIT, ListBackupsFindsCompletedOnesOnly) {
+  Start();
+  std::string set = target_->UniqueSet("list");
+  ASSERT_TRUE(WriteRecords(*cluster_, "test", set, 50).ok());
+  BackupRequest full = Request(set, "routine/backup/1700000000000/data/test");
+  full.created_unix_ms = 1700000000000;
+  ASSERT_TRUE(Run(full).ok());
+  BackupRequest incr = Request(set, "routine/incremental/1700000100000/data/test");
+  incr.created_unix_ms = 1700000100000;
+  incr.modified_after_unix_ms = 1700000000000;
+  ASSERT_TRUE(Run(incr).ok());
+  // An unfinished backup (no metadata) and a corrupt metadata file.
+  ASSERT_TRUE(storage_->WriteObject("routine/backup/1700000200000/data/test/test_00000.asb", "Version 3.1\n").ok());
+  ASSERT_TRUE(storage_->WriteObject("routine/backup/1700000300000/data/test/metadata.yaml", "created: never\n").ok());
+  auto l = ListBackups(*storage_, "routine");
+  ASSERT_TRUE(l.ok()) << l.status().ToString();
+  ASSERT_EQ(l->backups.size(), 2u);
+  EXPECT_EQ(l->backups[0].dir, "routine/backup/1700000000000/data/test");
+  EXPECT_FALSE(l->backups[0].metadata.incremental);
+  EXPECT_EQ(l->backups[0].metadata.record_count, 50u);
+  EXPECT_EQ(l->backups[1].dir, "routine/incremental/1700000100000/data/test");
+  EXPECT_TRUE(l->backups[1].metadata.incremental);
+  EXPECT_EQ(l->backups[1].metadata.from_unix_ms, 1700000000000);
+  ASSERT_EQ(l->problems.size(), 1u);
+  EXPECT_NE(l->problems[0].find("1700000300000"), std::string::npos) << l->problems[0];
+  auto empty = ListBackups(*storage_, "nothing-here");
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->backups.empty());
+}
+
 // ---- Faults -----------------------------------------------------------------------------------------
 
 #ifdef ABS_HAVE_TESTSERVER
