@@ -10,6 +10,7 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <unordered_map>
 
 #include "backup/backup_state.h"
 #include "client/metadata.h"
@@ -228,9 +229,9 @@ class BackupJob {
     std::string key;
     uint64_t file_records = 0;
     uint64_t charged = 0;  // stored bytes already charged to the bandwidth limiter
-    std::vector<uint16_t> touched;  // pids written into the current file
-    std::vector<Digest> last_digest = std::vector<Digest>(kPartitions);
-    std::vector<uint32_t> file_count = std::vector<uint32_t>(kPartitions, 0);
+    // Per partition written into the current file: records and the last digest (small: a writer
+    // sees only its slices' partitions).
+    std::unordered_map<uint16_t, std::pair<uint64_t, Digest>> in_file;
     uint64_t text_bytes = 0;
     bool carries_metadata = false;  // the current file holds the sindexes/UDFs
     Status status;
@@ -452,11 +453,10 @@ Status BackupJob::CommitFile(Writer& w) {
   }
   {
     std::lock_guard<std::mutex> lock(commit_mu_);
-    for (uint16_t pid : w.touched) {
-      committed_count_[pid] += w.file_count[pid];
-      committed_digest_[pid] = w.last_digest[pid];
+    for (const auto& [pid, entry] : w.in_file) {
+      committed_count_[pid] += entry.first;
+      committed_digest_[pid] = entry.second;
       committed_has_[pid] = true;
-      w.file_count[pid] = 0;
     }
     files_.push_back(CommittedFile{w.key, w.file_records, stored});
     if (w.carries_metadata) {
@@ -468,7 +468,7 @@ Status BackupJob::CommitFile(Writer& w) {
     records_total_ += w.file_records;
     bytes_total_ += stored;
   }
-  w.touched.clear();
+  w.in_file.clear();
   w.asb.reset();
   w.out.reset();
   w.stored = nullptr;
@@ -482,8 +482,9 @@ Status BackupJob::WriteChunk(Writer& w, const Chunk& chunk) {
   Status s = w.out->Write(chunk.text);
   if (!s.ok()) return s.WithContext("writing " + Describe(w.key));
   for (const auto& [pid, digest] : chunk.records) {
-    if (w.file_count[pid]++ == 0) w.touched.push_back(pid);
-    w.last_digest[pid] = digest;
+    auto& entry = w.in_file[pid];
+    entry.first++;
+    entry.second = digest;
   }
   w.file_records += chunk.records.size();
   w.text_bytes += chunk.text.size();
