@@ -367,6 +367,58 @@ TEST_F(ServiceE2E, InvalidRequests) {
   EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0);
 }
 
+// A failed incremental leaves nothing behind and does not move the chain forward: the next one
+// captures the changes the failed one missed.
+TEST_F(ServiceE2E, FailedIncrementalDoesNotAdvanceTheChain) {
+  auto c = Connect(src_.port);
+  ASSERT_TRUE(c);
+  WriteRecords(*c, "test", {{1, 1}, {2, 2}, {3, 3}});
+  InitApi();
+  StartService(ConfigYaml({RoutineSpec{}}));
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/full/r") == 1; }, 15s)) << svc_.Log();
+  WriteRecords(*c, "test", {{1, 10}, {4, 40}});
+  // Every scan now ends with an error (server result 1): the incremental fails after its retry.
+  auto fault = c->InfoAny({"x-fault:scan-last-result=1"});
+  ASSERT_TRUE(fault.ok()) << fault.status().ToString();
+  ASSERT_EQ(api_.Post("/v1/backups/incremental/r").status, 202);
+  ASSERT_TRUE(WaitUntil([&] { return Metric("aerospike_backup_service_incremental_failure_total ") >= 1; }, 15s))
+      << svc_.Log();
+  EXPECT_EQ(Count("/v1/backups/incremental/r"), 0u);
+  EXPECT_TRUE(!fs::exists(storage_path_ + "/r/incremental") || fs::is_empty(storage_path_ + "/r/incremental"));
+  EXPECT_GE(Metric("aerospike_backup_service_backup_events_total{routine=\"r\",type=\"incremental\",outcome=\"retry\"}"),
+            1);
+  ASSERT_TRUE(c->InfoAny({"x-fault:clear=true"}).ok());
+  ASSERT_EQ(api_.Post("/v1/backups/incremental/r").status, 202);
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/incremental/r") == 1; }, 15s)) << svc_.Log();
+  EXPECT_EQ(GetJson("/v1/backups/incremental/r")[0]["record-count"], 2);
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0);
+}
+
+// Configuration changes through the API reach the running schedules at once.
+TEST_F(ServiceE2E, ConfigChangesReschedule) {
+  InitApi();
+  StartService(ConfigYaml({RoutineSpec{}}));
+  json before = GetJson("/v1/backups/currentBackup/r");
+  ASSERT_TRUE(before.contains("next-full")) << before.dump();
+  json routine = GetJson("/v1/config/routines/r");
+  routine["interval-cron"] = "*/2 * * * * *";
+  routine.erase("incr-interval-cron");
+  ASSERT_EQ(api_.Put("/v1/config/routines/r", routine.dump()).status, 200);
+  json after = GetJson("/v1/backups/currentBackup/r");
+  EXPECT_NE(after["next-full"], before["next-full"]) << after.dump();
+  EXPECT_FALSE(after.contains("next-incremental"));
+  ASSERT_TRUE(WaitUntil([&] { return Metric("aerospike_backup_service_runs_total ") >= 2; }, 10s)) << svc_.Log();
+  // Disabled: no more schedule.
+  ASSERT_EQ(api_.Put("/v1/config/routines/r/disable", "").status, 204);
+  EXPECT_FALSE(GetJson("/v1/backups/currentBackup/r").contains("next-full"));
+  // A new routine is scheduled as soon as it is added.
+  json added = routine;
+  added["interval-cron"] = "0 0 3 * * ?";
+  ASSERT_EQ(api_.Post("/v1/config/routines/r2", added.dump()).status, 201);
+  EXPECT_TRUE(GetJson("/v1/backups/currentBackup/r2").contains("next-full"));
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0);
+}
+
 class ThrottledE2E : public ServiceE2E {
  protected:
   ThrottledE2E() { sample_records_ = 12000; }
