@@ -43,7 +43,7 @@ aerospike-clusters:
 storage:
   local: {local-storage: {path: $WORK/storage}}
 backup-policies:
-  p: {parallel: 4, records-per-second: 20000}
+  p: {parallel: 4, records-per-second: 10000}   # keeps both backups running during the measurement
 backup-routines:
   a: {source-cluster: src, storage: local, backup-policy: p, interval-cron: "0 0 0 1 1 ?", namespaces: [test]}
   b: {source-cluster: src, storage: local, backup-policy: p, interval-cron: "0 0 0 1 1 ?", namespaces: [test]}
