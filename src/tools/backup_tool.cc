@@ -32,21 +32,14 @@ struct BackupFlags {
   uint64_t max_records = 0;
   bool estimate = false;
   uint64_t estimate_samples = 10000;
-  std::string machine;
-  bool json = false, no_progress = false, verbose = false;
-  int progress_interval_ms = 0;  // 0 = 1 s on a terminal, 10 s otherwise
+  OutputFlags out;
+  bool verbose = false;
 };
 
 // The state file argument (-c / --state-file-dst) names an object in the backup directory.
 std::string StateKeyFromPath(const std::string& path) {
   size_t slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
-void AppendMachineLine(const std::string& path, const std::string& line) {
-  if (path.empty()) return;
-  std::ofstream out(path, std::ios::app);
-  if (out) out << line << "\n";
 }
 
 int Fail(bool json, const Status& s, int code = 1) {
@@ -103,10 +96,7 @@ int BackupToolMain(int argc, char** argv) {
   app.add_option("-M,--max-records", f.max_records, "Approximate maximum records")->group(g);
   app.add_flag("-e,--estimate", f.estimate, "Estimate the backup size, write nothing")->group(g);
   app.add_option("--estimate-samples", f.estimate_samples, "Records sampled by --estimate")->group(g)->capture_default_str();
-  app.add_option("-m,--machine", f.machine, "Append machine-readable progress lines to this file")->group(g);
-  app.add_flag("--json", f.json, "Print a JSON summary on stdout")->group(g);
-  app.add_flag("--no-progress", f.no_progress, "No progress output")->group(g);
-  app.add_option("--progress-interval", f.progress_interval_ms, "Progress interval (ms)")->group(g);
+  AddOutputOptions(app, f.out);
   app.add_flag("-v,--verbose", f.verbose, "More output")->group(g);
   try {
     app.parse(argc, argv);
@@ -114,7 +104,7 @@ int BackupToolMain(int argc, char** argv) {
     return app.exit(e);
   }
 
-  auto invalid = [&](const std::string& m) { return Fail(f.json, Status(ErrorCode::kInvalidArgument, m), 2); };
+  auto invalid = [&](const std::string& m) { return Fail(f.out.json, Status(ErrorCode::kInvalidArgument, m), 2); };
   // asbackup's validation rules.
   int outputs = !f.directory.empty() + !f.output_file.empty() + f.estimate;
   if (outputs != 1) return invalid("give exactly one of --directory, --output-file, --estimate");
@@ -178,29 +168,29 @@ int BackupToolMain(int argc, char** argv) {
     req.filter_exp = *e;
   }
   auto codec = CodecOptionsOf(codec_flags);
-  if (!codec.ok()) return Fail(f.json, codec.status(), 2);
+  if (!codec.ok()) return Fail(f.out.json, codec.status(), 2);
   req.codec = *codec;
   if (!f.state_file_dst.empty()) req.state_key = StateKeyFromPath(f.state_file_dst);
   if (!f.continue_state.empty()) {
     req.resume = true;
     req.state_key = StateKeyFromPath(f.continue_state);
   }
-  if (Status v = backup::ValidateRequest(req); !v.ok()) return Fail(f.json, v, 2);
+  if (Status v = backup::ValidateRequest(req); !v.ok()) return Fail(f.out.json, v, 2);
 
   // Storage root and keys.
   std::unique_ptr<Storage> storage;
   if (!f.estimate) {
     auto loc = f.directory.empty() ? FileLocation(f.output_file) : DirectoryLocation(f.directory);
-    if (!loc.ok()) return Fail(f.json, loc.status(), 2);
+    if (!loc.ok()) return Fail(f.out.json, loc.status(), 2);
     auto st = OpenStorageAt(loc->root, storage_flags);
-    if (!st.ok()) return Fail(f.json, st.status(), 2);
+    if (!st.ok()) return Fail(f.out.json, st.status(), 2);
     storage = std::move(*st);
     req.output_file = loc->key;
   }
   if (f.remove_artifacts) {
     std::string prefix = f.prefix.empty() ? f.ns : f.prefix;
     auto list = storage->List("", ListMode::kChildren);
-    if (!list.ok() && list.status().code() != ErrorCode::kNotFound) return Fail(f.json, list.status());
+    if (!list.ok() && list.status().code() != ErrorCode::kNotFound) return Fail(f.out.json, list.status());
     uint64_t removed = 0;
     if (list.ok()) {
       for (const auto& o : *list) {
@@ -209,20 +199,20 @@ int BackupToolMain(int argc, char** argv) {
                                                o.key == backup::StateKeyOf(req))
                                             : o.key == req.output_file;
         if (!ours) continue;
-        if (Status s = storage->Delete(o.key); !s.ok()) return Fail(f.json, s);
+        if (Status s = storage->Delete(o.key); !s.ok()) return Fail(f.out.json, s);
         ++removed;
       }
     }
     std::fprintf(stderr, "Removed %llu file(s) from %s\n", static_cast<unsigned long long>(removed),
                  storage->Describe().c_str());
-    if (f.json) std::printf("%s\n", nlohmann::json{{"status", "ok"}, {"removed-files", removed}}.dump().c_str());
+    if (f.out.json) std::printf("%s\n", nlohmann::json{{"status", "ok"}, {"removed-files", removed}}.dump().c_str());
     return 0;
   }
 
   CancelToken cancel;
   SignalCanceller signals(cancel);  // before any other thread starts
   auto cluster = ConnectCluster(conn);
-  if (!cluster.ok()) return Fail(f.json, cluster.status().WithContext("connecting to the cluster"));
+  if (!cluster.ok()) return Fail(f.out.json, cluster.status().WithContext("connecting to the cluster"));
   struct CloseOnExit {
     std::shared_ptr<client::Cluster> c;
     ~CloseOnExit() { c->Close(); }
@@ -230,15 +220,15 @@ int BackupToolMain(int argc, char** argv) {
 
   if (f.estimate) {
     auto e = backup::EstimateBackup(**cluster, req, f.estimate_samples, cancel);
-    if (!e.ok()) return Fail(f.json, e.status());
+    if (!e.ok()) return Fail(f.out.json, e.status());
     std::fprintf(stderr, "Sampled %llu record(s): ~%.1f B/record, compression ratio %.2f\n",
                  static_cast<unsigned long long>(e->sampled_records), e->mean_record_bytes, e->compression_ratio);
     std::fprintf(stderr, "Estimated %llu record(s), %s in total\n",
                  static_cast<unsigned long long>(e->estimated_records),
                  FormatBytes(static_cast<double>(e->estimated_bytes)).c_str());
-    AppendMachineLine(f.machine, "ESTIMATE:" + std::to_string(e->estimated_records) + ":" +
+    (void)AppendMachineLine(f.out.machine, "ESTIMATE:" + std::to_string(e->estimated_records) + ":" +
                                      std::to_string(static_cast<uint64_t>(e->mean_record_bytes)));
-    if (f.json) {
+    if (f.out.json) {
       nlohmann::json j{{"status", "ok"},
                        {"sampled-records", e->sampled_records},
                        {"mean-record-bytes", e->mean_record_bytes},
@@ -251,46 +241,37 @@ int BackupToolMain(int argc, char** argv) {
   }
 
   backup::BackupProgress progress;
-  std::unique_ptr<ProgressReporter> reporter;
-  bool terminal = ::isatty(STDERR_FILENO) != 0;
-  if (!f.no_progress || !f.machine.empty()) {
-    auto interval = std::chrono::milliseconds(f.progress_interval_ms > 0 ? f.progress_interval_ms
-                                                                         : (terminal ? 1000 : 10000));
-    std::string machine = f.machine;
-    bool quiet = f.no_progress;
-    reporter = std::make_unique<ProgressReporter>(
-        [&progress, terminal, machine, quiet] {
-          auto v = progress.Take(SystemClock::Instance().NowUnixMillis());
-          if (!machine.empty()) {
-            if (v.percent >= 0) AppendMachineLine(machine, "PROGRESS:" + std::to_string(static_cast<int>(v.percent)));
-            if (v.eta_seconds >= 0) AppendMachineLine(machine, "REMAINING:" + FormatDuration(v.eta_seconds));
-          }
-          if (quiet) return std::string();
-          char buf[256];
-          std::snprintf(buf, sizeof buf, "%s %llu/%s rec, %s, %.0f rec/s, %s/s, ETA %s",
-                        terminal ? ProgressBar(v.percent, 24).c_str()
-                                 : (v.percent >= 0 ? (std::to_string(static_cast<int>(v.percent)) + "% complete").c_str()
-                                                   : "progress"),
-                        static_cast<unsigned long long>(v.records),
-                        v.estimated_records ? std::to_string(v.estimated_records).c_str() : "?",
-                        FormatBytes(static_cast<double>(v.bytes)).c_str(), v.records_per_second,
-                        FormatBytes(v.bytes_per_second).c_str(), FormatDuration(v.eta_seconds).c_str());
-          return std::string(buf);
-        },
-        terminal && !f.no_progress, interval, f.no_progress ? nullptr : stderr);
-  }
+  std::string machine = f.out.machine;
+  auto reporter = StartProgress(f.out, [&progress, machine](bool terminal) {
+    auto v = progress.Take(SystemClock::Instance().NowUnixMillis());
+    if (!machine.empty()) {
+      // Best effort while running: a failing machine file must not stop the backup.
+      if (v.percent >= 0) (void)AppendMachineLine(machine, "PROGRESS:" + std::to_string(static_cast<int>(v.percent)));
+      if (v.eta_seconds >= 0) (void)AppendMachineLine(machine, "REMAINING:" + FormatDuration(v.eta_seconds));
+    }
+    std::string head = terminal ? ProgressBar(v.percent, 24)
+                                : (v.percent >= 0 ? std::to_string(static_cast<int>(v.percent)) + "% complete" : "progress");
+    char buf[256];
+    std::snprintf(buf, sizeof buf, "%s %llu/%s rec, %s, %.0f rec/s, %s/s, ETA %s", head.c_str(),
+                  static_cast<unsigned long long>(v.records),
+                  v.estimated_records ? std::to_string(v.estimated_records).c_str() : "?",
+                  FormatBytes(static_cast<double>(v.bytes)).c_str(), v.records_per_second,
+                  FormatBytes(v.bytes_per_second).c_str(), FormatDuration(v.eta_seconds).c_str());
+    return std::string(buf);
+  });
   auto sum = backup::RunBackup(**cluster, *storage, req, cancel, &progress);
   if (reporter) reporter->Stop();
-  if (!sum.ok()) return Fail(f.json, sum.status());
+  if (!sum.ok()) return Fail(f.out.json, sum.status());
 
   double per_rec = sum->records ? static_cast<double>(sum->bytes) / static_cast<double>(sum->records) : 0;
   std::fprintf(stderr, "Backed up %llu record(s), %llu secondary index(es), %llu UDF file(s), %llu byte(s) in total (~%.0f B/rec)\n",
                static_cast<unsigned long long>(sum->records), static_cast<unsigned long long>(sum->sindexes),
                static_cast<unsigned long long>(sum->udfs), static_cast<unsigned long long>(sum->bytes), per_rec);
-  AppendMachineLine(f.machine, "SUMMARY:" + std::to_string(sum->records) + ":" + std::to_string(sum->sindexes) + ":" +
+  Status ms = AppendMachineLine(f.out.machine, "SUMMARY:" + std::to_string(sum->records) + ":" + std::to_string(sum->sindexes) + ":" +
                                    std::to_string(sum->udfs) + ":" + std::to_string(sum->bytes) + ":" +
                                    std::to_string(static_cast<uint64_t>(per_rec)));
-  if (f.json) {
+  if (!ms.ok()) std::fprintf(stderr, "abs-backup: warning: %s (the backup itself succeeded)\n", ms.ToString().c_str());
+  if (f.out.json) {
     nlohmann::json j{{"status", "ok"},
                      {"namespace", sum->ns},
                      {"incremental", sum->incremental},

@@ -422,6 +422,34 @@ void ProgressReporter::Loop() {
   }
 }
 
+// ---- run output ----
+
+void AddOutputOptions(CLI::App& app, OutputFlags& f) {
+  const char* g = "Output";
+  app.add_flag("--json", f.json, "Print a JSON summary on stdout")->group(g);
+  app.add_flag("--no-progress", f.no_progress, "No progress output")->group(g);
+  app.add_option("-m,--machine", f.machine, "Append machine-readable progress lines to this file")->group(g);
+  app.add_option("--progress-interval", f.progress_interval_ms, "Progress interval (ms)")->group(g);
+}
+
+Status AppendMachineLine(const std::string& path, const std::string& line) {
+  if (path.empty()) return Status::Ok();
+  std::ofstream out(path, std::ios::app);
+  if (!out) return Status(ErrorCode::kIo, "cannot open the machine-readable output " + path);
+  out << line << "\n";
+  out.flush();
+  if (!out) return Status(ErrorCode::kIo, "cannot write the machine-readable output " + path);
+  return Status::Ok();
+}
+
+std::unique_ptr<ProgressReporter> StartProgress(const OutputFlags& f, std::function<std::string(bool terminal)> line) {
+  if (f.no_progress && f.machine.empty()) return nullptr;
+  bool terminal = !f.no_progress && ::isatty(STDERR_FILENO) != 0;
+  auto interval = std::chrono::milliseconds(f.progress_interval_ms > 0 ? f.progress_interval_ms : (terminal ? 1000 : 10000));
+  return std::make_unique<ProgressReporter>([line, terminal] { return line(terminal); }, terminal, interval,
+                                            f.no_progress ? nullptr : stderr);
+}
+
 // ---- signals ----
 
 SignalCanceller::SignalCanceller(CancelToken& token) : token_(token) {

@@ -135,6 +135,22 @@ std::string FormatDuration(double seconds);
 // "1.5 MiB" style.
 std::string FormatBytes(double bytes);
 
+// ---- run output: progress, machine lines, JSON summary ----
+struct OutputFlags {
+  bool json = false;             // --json: one JSON summary object on stdout
+  bool no_progress = false;      // --no-progress
+  std::string machine;           // -m/--machine PATH: append PROGRESS:/REMAINING:/SUMMARY: lines
+  int progress_interval_ms = 0;  // --progress-interval; 0 = 1 s on a terminal, 10 s otherwise
+};
+void AddOutputOptions(CLI::App& app, OutputFlags& flags);
+// Appends one line to the machine-readable file (no-op for an empty path). Write errors are
+// returned so callers can report them.
+Status AppendMachineLine(const std::string& path, const std::string& line);
+// Starts a reporter for `line` on stderr per the flags (terminal bar, periodic lines, or silent when
+// --no-progress; `line` is still called so it can write machine lines). nullptr when nothing is
+// wanted at all.
+std::unique_ptr<ProgressReporter> StartProgress(const OutputFlags& flags, std::function<std::string(bool terminal)> line);
+
 // ---- signals ----
 // While alive, SIGINT and SIGTERM cancel `token` (handled on a dedicated thread with sigwait, not in
 // a signal handler). Construct it before starting other threads so they inherit the blocked mask.

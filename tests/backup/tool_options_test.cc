@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <ctime>
+#include <fstream>
 
 #include "tools/tool_options.h"
 
@@ -142,6 +143,31 @@ TEST(ToolOptions, ReporterCallsAndStops) {
     r.Stop();
   }
   EXPECT_GE(calls.load(), 1) << "Stop prints the final line";
+}
+
+TEST(ToolOptions, OutputHelpers) {
+  OutputFlags f;
+  f.no_progress = true;
+  EXPECT_EQ(StartProgress(f, [](bool) { return std::string(); }), nullptr);
+  std::string path = ::testing::TempDir() + "/abs_machine_" + std::to_string(::getpid());
+  f.machine = path;
+  std::atomic<int> calls{0};
+  auto r = StartProgress(f, [&](bool terminal) {
+    EXPECT_FALSE(terminal);
+    ++calls;
+    return std::string("ignored");
+  });
+  ASSERT_NE(r, nullptr);
+  r->Stop();
+  EXPECT_GE(calls.load(), 1);
+  ASSERT_TRUE(AppendMachineLine(path, "SUMMARY:1:2:3:4:5").ok());
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "SUMMARY:1:2:3:4:5");
+  std::remove(path.c_str());
+  EXPECT_EQ(AppendMachineLine("/nonexistent-dir/x/y", "A").code(), ErrorCode::kIo);
+  EXPECT_TRUE(AppendMachineLine("", "A").ok());
 }
 
 TEST(ToolOptions, SignalCancels) {
