@@ -284,9 +284,31 @@ TEST_F(ServiceE2E, ChainRestoredToTimestampRecordByRecord) {
   EXPECT_EQ(st["status"], "success") << st.dump();
   EXPECT_EQ(st["read-records"], 100);
   EXPECT_EQ(st["current-job"]["total-records"], 100);
+  // The same handler under /v1/restore/incremental, for one incremental folder.
+  r = api_.Post("/v1/restore/incremental", json{{"destination-name", "dst"}, {"source-name", "local"},
+                                                {"backup-data-path", inc1["key"]}, {"policy", json::object()}}
+                                               .dump());
+  ASSERT_EQ(r.status, 202) << r.body;
+  st = WaitRestore(r.body);
+  EXPECT_EQ(st["status"], "success") << st.dump();
+  EXPECT_EQ(st["read-records"], 30);
   json jobs = GetJson("/v1/restore/jobs?status=success");
-  EXPECT_EQ(jobs.size(), 3u) << jobs.dump();
-  EXPECT_EQ(Metric("aerospike_backup_service_restore_events_total{outcome=\"success\"}"), 3);
+  EXPECT_EQ(jobs.size(), 4u) << jobs.dump();
+  EXPECT_EQ(Metric("aerospike_backup_service_restore_events_total{outcome=\"success\"}"), 4);
+
+  // A throttled restore cancelled while it runs ends `canceled`, with its partial counters.
+  r = api_.Post("/v1/restore/timestamp", json{{"routine", "r"}, {"time", NowMs()}, {"destination-name", "dst"},
+                                              {"policy", {{"tps", 20}, {"no-generation", true}}}}
+                                             .dump());
+  ASSERT_EQ(r.status, 202) << r.body;
+  ASSERT_TRUE(WaitUntil([&] { return GetJson("/v1/restore/status/" + r.body).value("read-records", 0) > 0; }, 10s));
+  ASSERT_EQ(api_.Post("/v1/restore/cancel/" + r.body).status, 202);
+  st = WaitRestore(r.body);
+  EXPECT_EQ(st["status"], "canceled") << st.dump();
+  EXPECT_LT(st["inserted-records"].get<int>(), 140);
+  EXPECT_EQ(GetJson("/v1/restore/jobs?status=canceled").size(), 1u);
+  // Deprecated alias of the on-demand full trigger.
+  EXPECT_EQ(api_.Post("/v1/backups/schedule/r").status, 202);
   EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0);
 }
 
@@ -296,7 +318,7 @@ TEST_F(ServiceE2E, Retention) {
   ASSERT_TRUE(c);
   WriteRecords(*c, "test", {{1, 1}});
   RoutineSpec r;
-  r.policy_extra = "    retention:\n      full: 2\n      incremental: 1\n";
+  r.policy_extra = "    retention:\n      full: 2\n      incremental: 1\n    with-cluster-configuration: true\n";
   InitApi();
   StartService(ConfigYaml({r}));
   ASSERT_TRUE(WaitUntil([&] { return Metric("aerospike_backup_service_runs_total ") >= 1; }, 15s)) << svc_.Log();
@@ -314,6 +336,12 @@ TEST_F(ServiceE2E, Retention) {
   std::vector<std::string> runs;
   for (const auto& e : fs::directory_iterator(storage_path_ + "/r/backup")) runs.push_back(e.path().string());
   EXPECT_EQ(runs.size(), 2u);
+  // abs-test-server does not answer get-config: the failure is logged only (as ABS does) and there
+  // is no configuration to retrieve.
+  EXPECT_NE(svc_.Log().find("cluster configuration not saved"), std::string::npos);
+  auto conf = api_.Get("/v1/retrieve/configuration/r/" + std::to_string(NowMs()));
+  EXPECT_EQ(conf.status, 404) << conf.body;
+  EXPECT_NE(conf.body.find("with-cluster-configuration"), std::string::npos) << conf.body;
   EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0);
 }
 

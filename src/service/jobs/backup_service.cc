@@ -580,6 +580,13 @@ void BackupService::WriteClusterConfiguration(BackupJob& job, aero::Storage& sto
     job.Log(spdlog::level::warn, "cluster configuration not saved: {}", configs.status().ToString());
     return;
   }
+  for (const auto& [node, value] : *configs) {
+    if (value.rfind("ERROR", 0) == 0 || value.empty()) {
+      job.Log(spdlog::level::warn, "cluster configuration not saved: node {} answered \"{}\" to get-config", node,
+              value);
+      return;
+    }
+  }
   int i = 0;
   for (const auto& [node, value] : *configs) {
     std::string text = "# node " + node + "\n";
