@@ -5,7 +5,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -34,6 +36,50 @@ struct BackupFlags {
   uint64_t estimate_samples = 10000;
   OutputFlags out;
   bool verbose = false;
+};
+
+// `-o -`: the backup goes to standard output (for pipes, as asbackup does). A Storage with one
+// object, the stream; nothing else is stored (no metadata, no resume state), and a failure
+// cannot be taken back: the exit status says whether the output is complete.
+class StdoutStorage : public Storage {
+ public:
+  std::string Describe() const override { return "<stdout>"; }
+  Result<std::unique_ptr<OutputStream>> NewWriter(std::string_view key, const WriteOptions&) override {
+    if (used_) return Status(ErrorCode::kInvalidArgument, "standard output can take only one backup file");
+    used_ = true;
+    return std::unique_ptr<OutputStream>(new Out());
+  }
+  Result<std::unique_ptr<InputStream>> NewReader(std::string_view key, ByteRange) override {
+    return Status(ErrorCode::kNotFound, "standard output cannot be read");
+  }
+  Result<std::vector<ObjectInfo>> List(std::string_view, ListMode) override { return std::vector<ObjectInfo>{}; }
+  Result<ObjectInfo> Stat(std::string_view key) override {
+    return Status(ErrorCode::kNotFound, std::string(key) + " is not stored (standard output)");
+  }
+  Status Delete(std::string_view) override { return Status::Ok(); }
+
+ private:
+  class Out : public OutputStream {
+   public:
+    Status Write(std::string_view bytes) override {
+      while (!bytes.empty()) {
+        ssize_t n = ::write(STDOUT_FILENO, bytes.data(), bytes.size());
+        if (n < 0) {
+          if (errno == EINTR) continue;
+          return Status(ErrorCode::kIo, std::string("write to standard output: ") + std::strerror(errno));
+        }
+        bytes.remove_prefix(static_cast<size_t>(n));
+        written_ += static_cast<uint64_t>(n);
+      }
+      return Status::Ok();
+    }
+    Status Close() override { return Status::Ok(); }
+    uint64_t BytesWritten() const override { return written_; }
+
+   private:
+    uint64_t written_ = 0;
+  };
+  bool used_ = false;
 };
 
 // The state file argument (-c / --state-file-dst) names an object in the backup directory.
@@ -179,7 +225,15 @@ int BackupToolMain(int argc, char** argv) {
 
   // Storage root and keys.
   std::unique_ptr<Storage> storage;
-  if (!f.estimate) {
+  if (f.output_file == "-") {
+    if (f.out.json) return invalid("--json prints to standard output: not with --output-file -");
+    if (req.resume || f.remove_artifacts || !f.state_file_dst.empty())
+      return invalid("--output-file - cannot be resumed (no state file) or removed");
+    storage = std::make_unique<StdoutStorage>();
+    req.output_file = "stdout.asb";
+    req.write_metadata = false;
+    req.keep_state_on_failure = false;
+  } else if (!f.estimate) {
     auto loc = f.directory.empty() ? FileLocation(f.output_file) : DirectoryLocation(f.directory);
     if (!loc.ok()) return Fail(f.out.json, loc.status(), 2);
     auto st = OpenStorageAt(loc->root, storage_flags);

@@ -137,6 +137,22 @@ TEST_F(BackupToolIT, SingleFileEncryptedWithMachineLines) {
   EXPECT_NE(ms2.str().find("SUMMARY:300:0:0:"), std::string::npos) << ms2.str();
 }
 
+TEST_F(BackupToolIT, OutputToStdoutForPipes) {
+  std::string set = target_->UniqueSet("toolpipe");
+  ASSERT_TRUE(WriteRecords(*cluster_, "test", set, 250).ok());
+  auto r = Run({"-h", HostArg(), "-n", "test", "-s", set, "-o", "-", "-w", "3", "-z", "zstd", "-u", "-I"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  ASSERT_TRUE(storage_->WriteObject("piped.asb", r.out).ok());
+  CodecOptions codec;
+  codec.compression = CompressionMode::kZstd;
+  auto got = ReadBackup(*storage_, "", codec, "piped.asb");
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  auto want = ScanSet(*cluster_, "test", set);
+  ASSERT_TRUE(want.ok());
+  EXPECT_EQ(got->records, *want);
+  EXPECT_EQ(got->record_entities, 250u);
+}
+
 TEST_F(BackupToolIT, IncrementalWithLocalTimeAndEstimate) {
   ABS_SKIP_IF_REAL_SERVER("needs to move record update times");
 #ifdef ABS_HAVE_TESTSERVER
@@ -180,7 +196,7 @@ TEST_F(BackupToolIT, BadOptionsExitWithTwoAndAMessage) {
       {{"-n", "test", "-d", "x", "-a", "yesterday"}, "--modified-after"},
       {{"-n", "test", "-d", "x", "-y", "aes128"}, "encryption-key"},
       {{"-n", "test", "-d", "x", "-w", "0"}, "--parallel"},
-      {{"-n", "test", "-o", "-"}, "not supported"},
+      {{"-n", "test", "-o", "-", "--json"}, "--json"},
   };
   for (const auto& c : cases) {
     auto r = Run(c.args);
