@@ -39,6 +39,11 @@ TEST(Layout, RunTimestampNames) {
   EXPECT_FALSE(jobs::ParseRunTimestamp("1700000000000x"));
   EXPECT_FALSE(jobs::ParseRunTimestamp("data"));
   EXPECT_EQ(jobs::RunFolder("daily", BackupType::kIncremental, 1700000000000), "daily/incremental/1700000000000");
+  // service.backup.timestamp-format (1704110400000 = 2024-01-01T12:00:00Z).
+  EXPECT_EQ(jobs::RunFolder("d", BackupType::kFull, 1704110400000, "ISO"), "d/backup/1704110400000_2024-01-01T12-00-00");
+  EXPECT_EQ(jobs::FormatRunTime(1704110400000, "EU"), "01-Jan-2024-12-00-00");
+  EXPECT_EQ(jobs::FormatRunTime(1704110400000, "US"), "Jan-01-2024-12-00-00");
+  EXPECT_EQ(jobs::ParseRunTimestamp("1704110400000_2024-01-01T12-00-00"), 1704110400000);
 }
 
 TEST(Retention, KeepsNewestFullsAndTheirIncrementals) {

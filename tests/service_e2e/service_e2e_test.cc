@@ -8,6 +8,7 @@
 #include <atomic>
 #include <filesystem>
 #include <map>
+#include <regex>
 #include <thread>
 
 #include "client/cluster.h"
@@ -101,7 +102,7 @@ class ServiceE2E : public ::testing::Test {
 
   std::string ConfigYaml(const std::vector<RoutineSpec>& routines, const std::string& extra_storage = "") {
     std::string y = "service:\n  http:\n    address: 127.0.0.1\n    port: " + std::to_string(api_port_) +
-                    "\n    rate:\n      white-list: [\"0.0.0.0/0\"]\n  logger:\n    level: INFO\n";
+                    "\n    rate:\n      white-list: [\"0.0.0.0/0\"]\n  logger:\n    level: INFO\n" + service_extra_;
     y += "aerospike-clusters:\n  src:\n    seed-nodes:\n      - host-name: 127.0.0.1\n        port: " +
          std::to_string(src_.port) + "\n";
     if (dst_.port) {
@@ -175,6 +176,7 @@ class ServiceE2E : public ::testing::Test {
   }
 
   int sample_records_ = 0;
+  std::string service_extra_;  // more lines of the `service` section
   TempDir dir_;
   TestServer src_, dst_;
   std::string storage_path_, config_path_;
@@ -193,11 +195,15 @@ TEST_F(ServiceE2E, ScheduleFiresEveryFewSeconds) {
   RoutineSpec r;
   r.full_cron = "*/3 * * * * *";
   r.incr_cron = "1/3 * * * * *";
+  service_extra_ = "  backup:\n    timestamp-format: ISO\n";
   InitApi();
   StartService(ConfigYaml({r}));
   ASSERT_TRUE(WaitUntil([&] { return Metric("aerospike_backup_service_runs_total ") >= 3; }, 15s)) << svc_.Log();
   ASSERT_TRUE(WaitUntil([&] { return Metric("aerospike_backup_service_incremental_runs_total ") >= 1; }, 10s));
   EXPECT_GE(Count("/v1/backups/full/r"), 3u);
+  // timestamp-format ISO: folders are <epoch ms>_<UTC time>.
+  std::string key = GetJson("/v1/backups/full/r")[0]["key"];
+  EXPECT_TRUE(std::regex_match(key, std::regex(R"(r/backup/\d{13}_\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d/data/test)"))) << key;
   // Incrementals with nothing new captured are removed, so none is listed.
   EXPECT_EQ(Count("/v1/backups/incremental/r"), 0u);
   json state = GetJson("/v1/backups/currentBackup/r");

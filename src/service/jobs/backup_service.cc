@@ -327,7 +327,8 @@ void BackupService::OnFire(const std::string& routine, BackupType type, bool on_
     job->from_ms = policy.EffectiveIncrMode() == "cumulative" ? rt->last_full_ms
                                                               : std::max(rt->last_full_ms, rt->last_incr_ms);
   }
-  job->id = RunFolder(routine, type, job->ts_ms);
+  job->id = RunFolder(routine, type, job->ts_ms,
+                      config_.service.backup ? config_.service.backup->timestamp_format.value_or("") : "");
   (type == BackupType::kFull ? rt->full : rt->incremental) = job;
   metrics_.backup_in_progress.WithLabels({routine, TypeName(type)}).Set(1);
   job->Log(spdlog::level::info, "backup admitted ({})", on_demand ? "on-demand" : "schedule");
@@ -422,7 +423,7 @@ void BackupService::RunBackupJob(std::shared_ptr<BackupJob> job) {
   }
 
   const auto start = std::chrono::steady_clock::now();
-  const std::string run_folder = RunFolder(job->routine_name, job->type, job->ts_ms);
+  const std::string run_folder = job->id;  // "<routine>/<type>/<ts>[_<time>]"
   const RetryPolicy retry = job->policy.EffectiveRetryPolicy();
   job->Log(spdlog::level::info, "backup started into {} from={}", run_folder,
            job->from_ms ? backup::FormatRfc3339Ms(job->from_ms) : "-");
@@ -469,8 +470,13 @@ void BackupService::RunBackupJob(std::shared_ptr<BackupJob> job) {
   std::vector<Result<backup::BackupSummary>> results;
   if (st.ok()) {
     const int n = static_cast<int>(namespaces.size());
-    // The policy's parallelism is the routine's budget, shared by its namespaces (ABS 3.6).
-    const int parallel = std::max(1, job->policy.EffectiveParallel() / std::max(1, n));
+    // The policy's parallelism is the routine's budget, shared by its namespaces (ABS 3.6), and the
+    // cluster's max-parallel-scans caps it.
+    int budget = job->policy.EffectiveParallel();
+    if (job->cluster.max_parallel_scans && *job->cluster.max_parallel_scans > 0) {
+      budget = std::min(budget, *job->cluster.max_parallel_scans);
+    }
+    const int parallel = std::max(1, budget / std::max(1, n));
     const int parallel_write = std::max(1, job->policy.EffectiveParallelWrite() / std::max(1, n));
     results.assign(namespaces.size(), Status(ErrorCode::kInternal, "not run"));
     {

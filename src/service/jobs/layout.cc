@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <ctime>
 #include <limits>
 #include <set>
 
@@ -56,8 +58,31 @@ std::optional<KeyParts> ParseKey(const std::string& key, const std::string& pref
 
 const char* TypeFolder(BackupType type) { return type == BackupType::kFull ? "backup" : "incremental"; }
 
-std::string RunFolder(const std::string& routine, BackupType type, int64_t ts_ms) {
-  return routine + "/" + TypeFolder(type) + "/" + std::to_string(ts_ms);
+std::string FormatRunTime(int64_t ts_ms, const std::string& format) {
+  static const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  std::time_t secs = static_cast<std::time_t>(ts_ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[64];
+  if (format == "ISO") {
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec);
+  } else if (format == "EU") {
+    std::snprintf(buf, sizeof buf, "%02d-%s-%04d-%02d-%02d-%02d", tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec);
+  } else if (format == "US") {
+    std::snprintf(buf, sizeof buf, "%s-%02d-%04d-%02d-%02d-%02d", kMonths[tm.tm_mon], tm.tm_mday, tm.tm_year + 1900,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec);
+  } else {
+    return "";
+  }
+  return buf;
+}
+
+std::string RunFolder(const std::string& routine, BackupType type, int64_t ts_ms, const std::string& format) {
+  std::string suffix = FormatRunTime(ts_ms, format);
+  return routine + "/" + TypeFolder(type) + "/" + std::to_string(ts_ms) + (suffix.empty() ? "" : "_" + suffix);
 }
 
 std::string NamespaceFolder(const std::string& run_folder, const std::string& ns) {

@@ -30,8 +30,12 @@ using api::BackupType;
 
 // "backup" or "incremental": the folder of a backup type.
 const char* TypeFolder(BackupType type);
-// "<routine>/<backup|incremental>/<ts>".
-std::string RunFolder(const std::string& routine, BackupType type, int64_t ts_ms);
+// "<routine>/<backup|incremental>/<ts>", or "<ts>_<UTC time>" with service.backup.timestamp-format
+// ISO (2006-01-02T15-04-05), EU (02-Jan-2006-15-04-05) or US (Jan-02-2006-15-04-05).
+std::string RunFolder(const std::string& routine, BackupType type, int64_t ts_ms,
+                      const std::string& timestamp_format = "");
+// The folder-name suffix of a timestamp format ("" for none or an unknown format).
+std::string FormatRunTime(int64_t ts_ms, const std::string& timestamp_format);
 // "<run>/data/<ns>".
 std::string NamespaceFolder(const std::string& run_folder, const std::string& ns);
 // "<run>/configuration".
