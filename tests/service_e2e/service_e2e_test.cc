@@ -89,6 +89,7 @@ struct RoutineSpec {
   std::string incr_cron = "0 0 0 1 1 ?";
   std::string policy_extra;                // extra YAML lines of the policy (4-space indented)
   std::string storage = "local";
+  std::string namespaces = "[test]";  // "[]" = every namespace of the cluster
 };
 
 class ServiceE2E : public ::testing::Test {
@@ -118,7 +119,7 @@ class ServiceE2E : public ::testing::Test {
     for (const auto& r : routines) {
       y += "  " + r.name + ":\n    source-cluster: src\n    storage: " + r.storage + "\n    backup-policy: p-" + r.name +
            "\n    interval-cron: \"" + r.full_cron + "\"\n    incr-interval-cron: \"" + r.incr_cron +
-           "\"\n    namespaces: [test]\n";
+           "\"\n    namespaces: " + r.namespaces + "\n";
     }
     return y;
   }
@@ -398,6 +399,43 @@ TEST_F(ServiceE2E, InvalidRequests) {
   EXPECT_EQ(st["status"], "failure");
   EXPECT_NE(st.value("error", "").find("no full backups found"), std::string::npos) << st.dump();
   EXPECT_EQ(api_.Get("/health").status, 200);
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0);
+}
+
+// A routine over every namespace of the cluster: one run backs up each namespace into its own
+// folder; a restore to a timestamp restores them all (in parallel) in one job.
+TEST_F(ServiceE2E, AllNamespacesBackedUpAndRestoredInOneJob) {
+  std::string err;
+  ASSERT_TRUE(dst_.Start(dir_.path(), "dst", 0, &err)) << err;
+  auto c = Connect(src_.port);
+  ASSERT_TRUE(c);
+  std::map<int64_t, int64_t> a, b;
+  for (int i = 0; i < 40; ++i) a[i] = i;
+  for (int i = 0; i < 25; ++i) b[i] = 1000 + i;
+  WriteRecords(*c, "test", a);
+  WriteRecords(*c, "bar", b);
+  RoutineSpec r;
+  r.namespaces = "[]";
+  InitApi();
+  StartService(ConfigYaml({r}));
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/full/r") == 2; }, 15s)) << svc_.Log();
+  json list = GetJson("/v1/backups/full/r");
+  EXPECT_EQ(list[0]["created"], list[1]["created"]);  // one run, one timestamp for every namespace
+  WriteRecords(*c, "bar", {{3, 3333}});
+  ASSERT_EQ(api_.Post("/v1/backups/incremental/r").status, 202);
+  // Only bar changed: the empty incremental of test is removed, bar's is kept.
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/incremental/r") == 1; }, 15s)) << svc_.Log();
+  EXPECT_EQ(GetJson("/v1/backups/incremental/r")[0]["namespace"], "bar");
+  auto r2 = api_.Post("/v1/restore/timestamp",
+                      json{{"routine", "r"}, {"time", NowMs()}, {"destination-name", "dst"}}.dump());
+  ASSERT_EQ(r2.status, 202) << r2.body;
+  json st = WaitRestore(r2.body);
+  EXPECT_EQ(st["status"], "success") << st.dump();
+  EXPECT_EQ(st["read-records"], 40 + 25 + 1);
+  auto d = Connect(dst_.port);
+  ASSERT_TRUE(d);
+  EXPECT_EQ(ScanRecords(*d, "test"), ScanRecords(*c, "test"));
+  EXPECT_EQ(ScanRecords(*d, "bar"), ScanRecords(*c, "bar"));
   EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0);
 }
 

@@ -25,6 +25,21 @@ api::TimePoint FromMs(int64_t ms) { return api::TimePoint(std::chrono::milliseco
 
 const char* TypeName(BackupType t) { return api::BackupTypeName(t); }
 
+void AddStats(restore::RestoreStats& d, const restore::RestoreStats& s) {
+  d.records_read += s.records_read;
+  d.records_inserted += s.records_inserted;
+  d.records_existed += s.records_existed;
+  d.records_fresher += s.records_fresher;
+  d.records_expired += s.records_expired;
+  d.records_skipped += s.records_skipped;
+  d.records_failed += s.records_failed;
+  d.records_ignored += s.records_ignored;
+  d.records_abandoned += s.records_abandoned;
+  d.bytes_read += s.bytes_read;
+  d.sindexes_restored += s.sindexes_restored;
+  d.udfs_restored += s.udfs_restored;
+}
+
 // Errors that another attempt cannot fix (bad settings, missing things, cancel).
 bool Permanent(const Status& st) {
   switch (st.code()) {
@@ -93,7 +108,7 @@ struct BackupService::RestoreJobEntry {
 
   std::mutex mu;
   restore::RestoreStats done;             // finished steps
-  restore::RestoreJob* current = nullptr; // step running now
+  std::set<restore::RestoreJob*> current; // steps running now (one per namespace)
   RestoreJobState state = RestoreJobState::kRunning;
   std::string error;
   int64_t start_ms = 0, finish_ms = 0;
@@ -974,59 +989,56 @@ void BackupService::RunRestoreJob(std::shared_ptr<RestoreJobEntry> job) {
     metrics_.restore_events_total.WithLabels({"failure"}).Inc();
     return;
   }
-  bool cancelled = false;
-  std::string failed_ns;
-  for (const auto& step : steps) {
-    if (!step.ns.empty() && step.ns == failed_ns) continue;  // the rest of a broken chain would be wrong
-    if (job->cancel.cancelled()) {
-      cancelled = true;
-      break;
+  // Namespaces in parallel (ABS); within a namespace the chain in order, each step finished before
+  // the next, so a later backup's version of a record is the one that stays. A failed step ends its
+  // namespace's chain (the rest would apply changes on top of missing data); the others go on.
+  std::map<std::string, std::vector<const Step*>> chains;
+  for (const auto& step : steps) chains[step.ns].push_back(&step);
+  std::atomic<bool> cancelled{false};
+  std::mutex errors_mu;
+  auto run_chain = [&](const std::vector<const Step*>& chain) {
+    for (const Step* step : chain) {
+      if (job->cancel.cancelled()) {
+        cancelled = true;
+        return;
+      }
+      restore::RestoreOptions o = job->options;
+      o.codec = step->codec;
+      o.clock = clock_;
+      restore::RestoreJob rj(o, *cluster, storage->get(), {step->key});
+      {
+        std::lock_guard<std::mutex> lock(job->mu);
+        job->current.insert(&rj);
+      }
+      job->Log(spdlog::level::info, "restoring {}", step->key);
+      restore::RestoreSummary sum = rj.Run(&job->cancel);
+      {
+        std::lock_guard<std::mutex> lock(job->mu);
+        job->current.erase(&rj);
+        AddStats(job->done, sum.stats);
+      }
+      restore_records_total_.Get().Inc(static_cast<double>(sum.stats.records_inserted));
+      if (sum.cancelled) {
+        cancelled = true;
+        return;
+      }
+      if (!sum.status.ok()) {
+        job->Log(spdlog::level::err, "restore of {} failed: {}", step->key, sum.status.ToString());
+        std::lock_guard<std::mutex> lock(errors_mu);
+        errors.push_back(step->key + ": " + sum.status.ToString());
+        return;
+      }
     }
-    restore::RestoreOptions o = job->options;
-    o.codec = step.codec;
-    o.clock = clock_;
-    restore::RestoreJob rj(o, *cluster, storage->get(), {step.key});
-    {
-      std::lock_guard<std::mutex> lock(job->mu);
-      job->current = &rj;
-    }
-    job->Log(spdlog::level::info, "restoring {}", step.key);
-    restore::RestoreSummary sum = rj.Run(&job->cancel);
-    {
-      std::lock_guard<std::mutex> lock(job->mu);
-      job->current = nullptr;
-      auto& d = job->done;
-      const auto& s = sum.stats;
-      d.records_read += s.records_read;
-      d.records_inserted += s.records_inserted;
-      d.records_existed += s.records_existed;
-      d.records_fresher += s.records_fresher;
-      d.records_expired += s.records_expired;
-      d.records_skipped += s.records_skipped;
-      d.records_failed += s.records_failed;
-      d.records_ignored += s.records_ignored;
-      d.records_abandoned += s.records_abandoned;
-      d.bytes_read += s.bytes_read;
-      d.sindexes_restored += s.sindexes_restored;
-      d.udfs_restored += s.udfs_restored;
-    }
-    restore_records_total_.Get().Inc(static_cast<double>(sum.stats.records_inserted));
-    if (sum.cancelled) {
-      cancelled = true;
-      break;
-    }
-    if (!sum.status.ok()) {
-      errors.push_back(step.key + ": " + sum.status.ToString());
-      job->Log(spdlog::level::err, "restore of {} failed: {}", step.key, sum.status.ToString());
-      failed_ns = step.ns.empty() ? "\x01" : step.ns;
-    }
-  }
+  };
+  std::vector<std::thread> threads;
+  for (const auto& [ns, chain] : chains) threads.emplace_back(run_chain, std::cref(chain));
+  for (auto& t : threads) t.join();
   (*cluster)->Close();
   const char* outcome;
   {
     std::lock_guard<std::mutex> lock(job->mu);
     job->finish_ms = clock().NowUnixMillis();
-    if (cancelled) {
+    if (cancelled.load()) {
       job->state = RestoreJobState::kCanceled;
       job->error = job->cancel.reason();
       outcome = "canceled";
@@ -1056,19 +1068,7 @@ Result<api::RestoreJobStatus> BackupService::RestoreStatus(api::RestoreJobId id)
   }
   std::lock_guard<std::mutex> lock(job->mu);
   restore::RestoreStats s = job->done;
-  if (job->current) {
-    auto c = job->current->Snapshot();
-    s.records_read += c.records_read;
-    s.records_inserted += c.records_inserted;
-    s.records_existed += c.records_existed;
-    s.records_fresher += c.records_fresher;
-    s.records_expired += c.records_expired;
-    s.records_skipped += c.records_skipped;
-    s.records_ignored += c.records_ignored;
-    s.bytes_read += c.bytes_read;
-    s.sindexes_restored += c.sindexes_restored;
-    s.udfs_restored += c.udfs_restored;
-  }
+  for (restore::RestoreJob* c : job->current) AddStats(s, c->Snapshot());
   api::RestoreJobStatus out;
   out.read_records = s.records_read;
   out.total_bytes = s.bytes_read;
