@@ -145,21 +145,43 @@ TEST_F(BackupServiceTest, IncrementalCapturesRecordsModifiedSinceThePreviousBack
 TEST_F(BackupServiceTest, ShutdownCancelsARunningBackupAndDeletesItsFolder) {
   ASSERT_TRUE(testserver::SeedSampleRecords(*cluster_, "test", "sample", 5000).ok());
   config_.policies["p"].records_per_second = 500;  // ~10 s: still running at shutdown
+  config_.policies["quick"] = BackupPolicy{};
+  config_.routines["quick"] = config_.routines["r"];
+  config_.routines["quick"].backup_policy = "quick";
   jobs::ServiceOptions o;
   o.shutdown_grace = 100ms;
   StartService(o);
+  service_->FireNow("quick", BackupType::kFull);
+  ASSERT_TRUE(WaitUntil([&] { return Value(metrics_.runs_total) == 1; }));
+  auto quick = service_->ListBackups("quick", BackupType::kFull, {});
+  ASSERT_TRUE(quick.ok() && quick->size() == 1);
   service_->FireNow("r", BackupType::kFull);
   ASSERT_TRUE(WaitUntil([&] {
     auto s = service_->CurrentBackups("r");
     return s.ok() && s->full && s->full->done_records > 0;
   }));
-  // A second full while one runs is skipped (scheduled) or deferred (on-demand), never a second run.
   EXPECT_EQ(Value(metrics_.backup_in_progress, {"r", "full"}), 1);
+  // No restore into the namespace the running backup reads (ABS 3.5); another namespace is fine.
+  api::RestoreRequest req;
+  req.destination_name = "c";
+  req.source_name = "local";
+  req.backup_data_path = (*quick)[0].key;
+  auto refused = service_->Restore(req);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("running backup r/backup/"), std::string::npos)
+      << refused.status().message();
+  req.policy.ns = api::RestoreNamespaceMap{"test", "bar"};
+  auto accepted = service_->Restore(req);
+  ASSERT_TRUE(accepted.ok()) << accepted.status().ToString();
+  ASSERT_TRUE(WaitUntil([&] { return service_->RestoreStatus(*accepted)->status != api::RestoreJobState::kRunning; }));
+  EXPECT_EQ(service_->RestoreStatus(*accepted)->status, api::RestoreJobState::kSuccess);
+  EXPECT_EQ(service_->RestoreStatus(*accepted)->inserted_records, 5000u);
   const auto t0 = std::chrono::steady_clock::now();
   service_->Shutdown();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 5s);
   EXPECT_EQ(Value(metrics_.backup_events_total, {"r", "full", "canceled"}), 1);
-  EXPECT_EQ(Value(metrics_.runs_total), 0);
+  EXPECT_EQ(Value(metrics_.runs_total), 1);  // the quick one only
   EXPECT_TRUE(!fs::exists(root_ / "r/backup") || fs::is_empty(root_ / "r/backup"));
   // After shutdown nothing new is accepted.
   EXPECT_FALSE(service_->TriggerBackup("r", BackupType::kFull, 0ms).ok());

@@ -850,7 +850,35 @@ Result<api::RestoreJobId> BackupService::Restore(const api::RestoreRequest& requ
     return Status(ErrorCode::kInvalidArgument, "no backup files in \"" + job->path + "\" of " +
                                                    (*storage)->Describe() + ": " + inputs.status().message());
   }
+  // ABS 3.5: no restore into a namespace a running backup is reading.
+  std::string dest_ns = job->options.dest_namespace;
+  if (dest_ns.empty()) {
+    std::string meta_key = job->path.empty() ? std::string(backup::kMetadataFileName)
+                                             : job->path + "/" + std::string(backup::kMetadataFileName);
+    if (auto text = (*storage)->ReadObject(meta_key, 1 << 20); text.ok()) {
+      if (auto m = backup::ParseMetadataYaml(*text); m.ok()) dest_ns = m->ns;
+    }
+  }
+  if (!dest_ns.empty()) ABS_RETURN_IF_ERROR(CheckNoRunningBackup(job->destination, {dest_ns}));
   return StartRestore(job);
+}
+
+Status BackupService::CheckNoRunningBackup(const Cluster& destination, const std::vector<std::string>& namespaces) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [name, rt] : routines_) {
+    for (const auto& job : {rt->full, rt->incremental}) {
+      if (!job || !(job->cluster.seed_nodes == destination.seed_nodes)) continue;
+      for (const auto& ns : namespaces) {
+        const auto& backed_up = job->routine.namespaces;
+        if (backed_up.empty() || std::find(backed_up.begin(), backed_up.end(), ns) != backed_up.end()) {
+          return Status(ErrorCode::kInvalidArgument, "cannot restore into namespace " + ns +
+                                                         ": the running backup " + job->id + " of routine \"" +
+                                                         name + "\" reads it");
+        }
+      }
+    }
+  }
+  return Status::Ok();
 }
 
 Result<api::RestoreJobId> BackupService::RestoreByTime(const api::RestoreTimestampRequest& request) {
@@ -958,6 +986,18 @@ void BackupService::RunRestoreJob(std::shared_ptr<RestoreJobEntry> job) {
       c.encryption = b.meta.encryption;
       return c;
     };
+    if (chains.ok()) {
+      std::vector<std::string> dest;
+      for (const auto& chain : *chains)
+        dest.push_back(job->options.dest_namespace.empty() ? chain.ns : job->options.dest_namespace);
+      if (Status st = CheckNoRunningBackup(job->destination, dest); !st.ok()) chains = st;
+    }
+    if (!chains.ok()) {
+      fail(chains.status().message());
+      job->Log(spdlog::level::err, "restore failed: {}", chains.status().ToString());
+      metrics_.restore_events_total.WithLabels({"failure"}).Inc();
+      return;
+    }
     for (const auto& chain : *chains) {
       steps.push_back({chain.full.key, codec_of(chain.full), chain.ns});
       total_records += chain.full.meta.record_count;

@@ -109,6 +109,8 @@ class BackupService : public api::BackupOperations, public api::ConfigListener {
   void ReapLocked();
   Result<api::RestoreJobId> StartRestore(std::shared_ptr<RestoreJobEntry> job);
   std::shared_ptr<std::shared_mutex> RoutineStorageLock(const std::string& routine);
+  // kInvalidArgument when a running backup reads one of `namespaces` of `destination` (ABS 3.5).
+  Status CheckNoRunningBackup(const Cluster& destination, const std::vector<std::string>& namespaces);
   void RecordOutcome(const BackupJob& job, const std::string& outcome, double seconds);
   const Clock& clock() const { return *clock_; }
 
