@@ -91,6 +91,7 @@ struct BackupService::RoutineRuntime {
   // On-demand triggers that met a running backup: fired again when a backup of the routine ends
   // (coalesced: at most one of each type waits), so an on-demand trigger is never lost.
   bool pending_full = false, pending_incremental = false;
+  bool catch_up_pending = false;  // the next one-shot full is the start-up catch-up (for the log)
 };
 
 struct BackupService::RestoreJobEntry {
@@ -203,6 +204,7 @@ void BackupService::ScheduleRoutineLocked(const std::string& name, const BackupR
     }
     if (due) {
       spdlog::info("catch-up: no full backup since the last scheduled time, starting one now routine={}", name);
+      rt->catch_up_pending = true;
       scheduler_->AddOneShot(name, BackupType::kFull, now);
     }
   }
@@ -346,7 +348,9 @@ void BackupService::OnFire(const std::string& routine, BackupType type, bool on_
                       config_.service.backup ? config_.service.backup->timestamp_format.value_or("") : "");
   (type == BackupType::kFull ? rt->full : rt->incremental) = job;
   metrics_.backup_in_progress.WithLabels({routine, TypeName(type)}).Set(1);
-  job->Log(spdlog::level::info, "backup admitted ({})", on_demand ? "on-demand" : "schedule");
+  const bool catch_up = on_demand && type == BackupType::kFull && rt->catch_up_pending;
+  if (catch_up) rt->catch_up_pending = false;
+  job->Log(spdlog::level::info, "backup admitted ({})", catch_up ? "catch-up" : on_demand ? "on-demand" : "schedule");
   SpawnLocked([this, job] { RunBackupJob(job); });
 }
 
