@@ -313,7 +313,9 @@ class InfoContext {
     if (whole_ns && Has(p, "set")) return "ERROR:4:unexpected set name";
     if (!whole_ns && set.empty()) return "ERROR:4:missing 'set' value";
     int64_t now_ms = st_.NowMs();
-    uint64_t lut_ms = static_cast<uint64_t>(now_ms) + 1;  // "now": everything written so far goes
+    // As the 8.1 server (truncate.c): lut = now in ms, and only records with last-update < lut go, so a
+    // record written in the same millisecond as the truncate survives it.
+    uint64_t lut_ms = static_cast<uint64_t>(now_ms);
     if (Has(p, "lut")) {
       std::string v = Get(p, "lut");
       char* end = nullptr;

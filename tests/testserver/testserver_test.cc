@@ -3,6 +3,7 @@
 // with src/protocol (tests/testserver/raw_client.h), never with src/client.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <set>
 #include <thread>
@@ -124,6 +125,11 @@ TEST_F(SingleNode, SindexUdfTruncate) {
 
   ASSERT_EQ(Call(BuildWrite(WriteSpec{})).result_code, 0);
   EXPECT_EQ(cluster_->Count("test"), 1u);
+  // A truncate "to now" keeps records of the current millisecond (TruncateKeepsSameMillisecond): let the
+  // wall clock pass the write's millisecond so this truncate must delete the record.
+  const auto written = std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now());
+  while (std::chrono::time_point_cast<std::chrono::milliseconds>(std::chrono::system_clock::now()) <= written)
+    std::this_thread::yield();
   EXPECT_EQ(client_.Info("truncate-namespace:namespace=test;set=x"), "ERROR:4:unexpected set name");
   EXPECT_EQ(client_.Info("truncate:namespace=test;set=demo;lut=9795687862000000000"),
             "ERROR:4:would truncate in the future");
@@ -132,6 +138,43 @@ TEST_F(SingleNode, SindexUdfTruncate) {
   EXPECT_EQ(cluster_->Count("test"), 0u);
   EXPECT_EQ(client_.Info("cluster-stable:namespace=test;size=2"), "ERROR:7:cluster not specified size");
   EXPECT_EQ(client_.Info("cluster-stable:namespace=test").size(), 12u);
+}
+
+// A clock the test moves by hand, so "the same millisecond" is exact.
+class FixedClock : public Clock {
+ public:
+  std::chrono::system_clock::time_point Now() const override {
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms_.load()));
+  }
+  void Advance(int64_t ms) { ms_ += ms; }
+
+ private:
+  std::atomic<int64_t> ms_{1'700'000'000'000};
+};
+
+// Real 8.1 server (truncate.c): a truncate without lut uses lut = now (ms) and deletes only records
+// whose last-update-time is strictly older, so a record written in the truncate's millisecond stays.
+TEST(TestServer, TruncateKeepsSameMillisecond) {
+  FixedClock clock;
+  TestClusterOptions o;
+  o.clock = &clock;
+  auto cluster = StartCluster(o);
+  ASSERT_TRUE(cluster);
+  RawClient client;
+  ASSERT_TRUE(client.Connect(cluster->Port(0)).ok());
+  std::string storage;
+  WriteSpec w;
+  w.set = "same_ms";
+  auto r = client.Call(BuildWrite(w), storage);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->header.result_code, 0);
+  EXPECT_EQ(client.Info("truncate:namespace=test;set=same_ms"), "ok");
+  EXPECT_EQ(cluster->Count("test", "same_ms"), 1u);
+  EXPECT_EQ(client.Info("truncate-namespace:namespace=test"), "ok");
+  EXPECT_EQ(cluster->Count("test", "same_ms"), 1u);
+  clock.Advance(1);
+  EXPECT_EQ(client.Info("truncate:namespace=test;set=same_ms"), "ok");
+  EXPECT_EQ(cluster->Count("test", "same_ms"), 0u);
 }
 
 TEST_F(SingleNode, WriteReadRoundTrip) {
