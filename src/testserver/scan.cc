@@ -198,7 +198,7 @@ class ScanJob {
           }
           if (chunk_.size() >= kChunkBytes || (faults_.drop_after_records >= 0 &&
                                                sent_ >= static_cast<uint64_t>(faults_.drop_after_records)) ||
-              (rps_ && ThrottleDelay().count() > 10)) {
+              (rps_ && ThrottleDelay() > kThrottleSleepMin)) {
             pause = true;
             break;
           }
@@ -212,8 +212,12 @@ class ScanJob {
       }
       if (chunk_.size() >= kChunkBytes) ABS_RETURN_IF_ERROR(Flush());
       if (rps_) {
-        auto delay = ThrottleDelay();
-        if (delay.count() > 10) {
+        // As the 8.1 server (query_job.c throttle_sleep): sleep only when more than 1 ms ahead of the
+        // schedule, and never more than 10 ms per record, so rates below ~100 records/s per scan are
+        // not honoured (the schedule keeps slipping). The wait is on the node's stop token: a stopping
+        // node ends it at once.
+        auto delay = std::min(ThrottleDelay(), kThrottleSleepCap);
+        if (delay > kThrottleSleepMin) {
           ABS_RETURN_IF_ERROR(Flush());
           if (s_.node.stop_token().WaitFor(delay)) return Status(ErrorCode::kCancelled, "node stopped");
         }
@@ -222,11 +226,15 @@ class ScanJob {
     }
   }
 
+  static constexpr std::chrono::microseconds kThrottleSleepMin{1000};   // SLEEP_MIN of the real server
+  static constexpr std::chrono::microseconds kThrottleSleepCap{10000};  // SLEEP_CAP of the real server
+
   // How far ahead of the RECORDS_PER_SECOND schedule the job is.
-  std::chrono::milliseconds ThrottleDelay() const {
-    auto due = start_ + std::chrono::milliseconds(counted_ * 1000 / rps_);
+  std::chrono::microseconds ThrottleDelay() const {
+    auto due = start_ + std::chrono::microseconds(counted_ * 1000000 / rps_);
     auto now = std::chrono::steady_clock::now();
-    return due > now ? std::chrono::duration_cast<std::chrono::milliseconds>(due - now) : std::chrono::milliseconds(0);
+    return due > now ? std::chrono::duration_cast<std::chrono::microseconds>(due - now)
+                     : std::chrono::microseconds(0);
   }
 
   Session& s_;

@@ -255,6 +255,28 @@ TEST_F(Scans, ChunkingAndThrottle) {
   EXPECT_LT(ms, 10000);  // generous: CI machines are shared
 }
 
+// The 8.1 server sleeps at most 10 ms per record (query_job.c SLEEP_CAP), so a rate below ~100/s is
+// not honoured: 30 records at 10/s (asked: 3 s) take about 0.3 s, never less than 29 capped sleeps.
+TEST_F(Scans, ThrottleSleepCappedAt10msPerRecord) {
+  for (int i = 0; i < 30; ++i) {
+    Record r;
+    r.ns = "bar";
+    r.set = "slow";
+    r.digest = ComputeDigest("slow", int64_t{i});
+    r.bins.push_back({"v", ParticleType::kInteger, I64(i)});
+    ASSERT_TRUE(cluster_->Put(r).ok());
+  }
+  ScanSpec s;
+  s.ns = "bar";
+  s.set = "slow";
+  s.rps = 10;
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(Records(Scan(s)).size(), 30u);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_GE(ms, 250);   // 29 sleeps of 10 ms at least
+  EXPECT_LT(ms, 2000);  // the exact schedule would take 2.9 s or more
+}
+
 TEST_F(Scans, BatchWriteAndRead) {
   // Batch write of 3 rows (row flags 0x0e), then a read batch with REPEAT rows and a missing key.
   auto row_digest = [](int64_t k) { return testing::DigestBytes(ComputeDigest("batch", k)); };
