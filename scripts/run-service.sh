@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The README's main command: builds the service and starts it on an embedded default set-up.
 #
-#   scripts/run-service.sh [--setup] [--tour] [--records N]
+#   scripts/run-service.sh [--no-setup] [--tour] [--records N]
 #
-#   --setup       install the build dependencies first (scripts/setup.sh)
+#   --no-setup    skip scripts/setup.sh (which installs the dependencies; it is quick when they are there)
 #   --tour        after start-up, play the scripted API tour (scripts/tour.sh), then stop everything
 #   --records N   sample records written into the test server (default 10000)
 #
@@ -21,11 +21,12 @@ DATA="${ABS_DATA_DIR:-$ROOT/data}"
 HTTP_PORT="${ABS_HTTP_PORT:-8080}"
 SEED_PORT="${ABS_SEED_PORT:-3000}"
 RECORDS=10000
-SETUP=0
+SETUP=1
 TOUR=0
 while [ $# -gt 0 ]; do
   case "$1" in
-    --setup) SETUP=1 ;;
+    --setup) SETUP=1 ;;  # the default; kept for older instructions
+    --no-setup) SETUP=0 ;;
     --tour) TOUR=1 ;;
     --records) RECORDS="$2"; shift ;;
     -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
@@ -34,7 +35,7 @@ while [ $# -gt 0 ]; do
   shift
 done
 
-if [ "$SETUP" = 1 ]; then "$ROOT/scripts/setup.sh"; fi
+if [ "$SETUP" = 1 ]; then bash "$ROOT/scripts/setup.sh"; fi
 
 echo "run-service: building into $BUILD"
 # A fresh build directory skips tests and benchmarks; an existing one keeps its settings.
