@@ -5,7 +5,11 @@
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
+#include <sys/socket.h>
+
+#include <atomic>
 #include <chrono>
+#include <csignal>
 #include <thread>
 
 #include "common/digest.h"
@@ -348,6 +352,9 @@ class TlsClient {
     auto pairs = proto::ParseInfoResponse(body);
     return pairs.ok() && !pairs->empty() ? (*pairs)[0].second : "<bad reply>";
   }
+  bool Send(const std::string& req) { return SSL_write(ssl_, req.data(), static_cast<int>(req.size())) > 0; }
+  int fd() const { return Fd(); }
+  SSL* ssl() const { return ssl_; }
 
  private:
   bool ReadAll(char* p, size_t n) {
@@ -389,6 +396,70 @@ TEST(Tls, ServesInfoOverTls) {
   bad.tls.cert_file = "/nonexistent.pem";
   auto b = TestCluster::Start(bad);
   EXPECT_FALSE(b.ok());
+}
+
+// Counts SIGPIPEs while installed (instead of the default action, which ends the process).
+std::atomic<int> g_sigpipes{0};
+class SigpipeCounter {
+ public:
+  SigpipeCounter() {
+    struct sigaction sa {};
+    sa.sa_handler = [](int) { g_sigpipes.fetch_add(1); };
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGPIPE, &sa, &old_);
+  }
+  ~SigpipeCounter() { sigaction(SIGPIPE, &old_, nullptr); }
+
+ private:
+  struct sigaction old_ {};
+};
+
+// Resets the socket (RST, unread data dropped) so every later server write to it fails with EPIPE.
+void Abort(int fd) {
+  linger l{1, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+  ::shutdown(fd, SHUT_RDWR);
+}
+
+// A client that asks for a big scan and goes away must not raise SIGPIPE in the server (it would kill
+// the process hosting it), over TLS as over a clear socket.
+TEST(Tls, ClientGoneDuringScanRaisesNoSigpipe) {
+  TestClusterOptions o;
+  o.tls.cert_file = std::string(ABS_TEST_DATA_DIR) + "/testserver/tls/server.pem";
+  o.tls.key_file = std::string(ABS_TEST_DATA_DIR) + "/testserver/tls/server.key";
+  auto c = Start(o);
+  ASSERT_TRUE(c);
+  // ~20 MB of records: far more than the loopback socket buffers hold.
+  for (int i = 0; i < 2000; ++i) {
+    Record r;
+    r.ns = "test";
+    r.set = "big";
+    r.digest = ComputeDigest("big", int64_t{i});
+    r.bins.push_back({"p", ParticleType::kBlob, std::string(10000, 'x')});
+    ASSERT_TRUE(c->Put(r).ok());
+  }
+  SigpipeCounter counter;
+  g_sigpipes = 0;
+  ScanSpec s;
+  s.set = "big";
+  {
+    TlsClient t;
+    ASSERT_TRUE(t.Connect(c->TlsPort(0), "abs-test").ok());
+    ASSERT_TRUE(t.Send(BuildScan(s)));
+    char byte;
+    ASSERT_EQ(SSL_peek(t.ssl(), &byte, 1), 1);  // the scan is streaming
+    Abort(t.fd());
+  }
+  {
+    RawClient clear;
+    ASSERT_TRUE(clear.Connect(c->Port(0)).ok());
+    ASSERT_TRUE(clear.Send(BuildScan(s)).ok());
+    char byte;
+    ASSERT_EQ(::recv(clear.fd(), &byte, 1, MSG_PEEK), 1);
+    Abort(clear.fd());
+  }
+  c.reset();  // joins the connection threads: their scans have ended on a failed write
+  EXPECT_EQ(g_sigpipes.load(), 0);
 }
 
 }  // namespace
