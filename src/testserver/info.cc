@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <thread>
+#include <vector>
 
 #include "common/base64.h"
 #include "common/bytes.h"
@@ -137,10 +139,76 @@ class InfoContext {
     if (name == "udf-list") return UdfList();
     if (name == "udf-remove") return UdfRemove(params);
     if (name == "x-fault") return Fault(params);
+    if (name == "get-config" || name == "config-get") return GetConfig(params, self);
     return kUnrecognized;
   }
 
  private:
+  // get-config / config-get. Only the service context is modelled: asrestore >= 4 reads
+  // batch-index-threads from it to decide whether batch writes are available. Keys and order are
+  // the 8.x server's (cfg_info.c cfg_get_service), values are CE defaults. Other contexts answer
+  // the real server's error strings (note: "Error::", not "ERROR:<code>:").
+  std::string GetConfig(const std::map<std::string, std::string>& p, const NodeSlot& self) {
+    if (!p.empty() && !Has(p, "context")) return "Error::invalid get-config parameter";
+    std::string context = p.empty() ? "service" : Get(p, "context");
+    if (context != "service") return "Error::invalid context";
+    // The real server sizes these by the CPU count.
+    std::string cpus = std::to_string(std::max(1u, std::thread::hardware_concurrency()));
+    const std::string& cluster = st_.options().cluster_name;
+    std::vector<std::pair<std::string, std::string>> kv = {
+        {"advertise-ipv6", "false"},
+        {"auto-pin", "none"},
+        {"batch-index-threads", cpus},
+        {"batch-max-buffers-per-queue", "255"},
+        {"batch-max-requests", "0"},
+        {"batch-max-unused-buffers", "256"},
+        {"cluster-name", cluster.empty() ? "null" : cluster},
+        {"debug-allocations", "none"},
+        {"disable-udf-execution", "false"},
+        {"downgrading", "false"},
+        {"enable-benchmarks-fabric", "false"},
+        {"enable-health-check", "false"},
+        {"enable-hist-info", "false"},
+        {"enforce-best-practices", "false"},
+        {"indent-allocations", "false"},
+        {"info-max-ms", "10000"},
+        {"info-threads", "16"},
+        {"keep-caps-ssd-health", "false"},
+        {"log-local-time", "false"},
+        {"log-millis", "false"},
+        {"microsecond-histograms", "false"},
+        {"migrate-fill-delay", "0"},
+        {"migrate-max-num-incoming", "4"},
+        {"migrate-threads", "1"},
+        {"min-cluster-size", "1"},
+        {"node-id", NodeIdHex(self.id)},
+        {"node-id-interface", "null"},
+        {"os-group-perms", "false"},
+        {"pidfile", "null"},
+        {"proto-fd-idle-ms", "0"},
+        {"proto-fd-max", "15000"},
+        {"query-max-done", "100"},
+        {"query-threads-limit", "128"},
+        {"run-as-daemon", "false"},
+        {"salt-allocations", "false"},
+        {"service-threads", cpus},
+        {"sindex-builder-threads", "4"},
+        {"sindex-gc-period", "10"},
+        {"stay-quiesced", "false"},
+        {"ticker-interval", "10"},
+        {"transaction-max-ms", "1000"},
+        {"transaction-retry-ms", "1002"},
+        {"vault-ca", "null"},
+        {"vault-path", "null"},
+        {"vault-token-file", "null"},
+        {"vault-url", "null"},
+        {"work-directory", "/opt/aerospike"},
+    };
+    std::string out;
+    for (const auto& [k, v] : kv) out += (out.empty() ? "" : ";") + k + "=" + v;
+    return out;
+  }
+
   std::string Statistics(const NodeSlot& self) {
     uint64_t objects = 0;
     for (const auto& n : st_.store().Names()) objects += Objects(n).total;

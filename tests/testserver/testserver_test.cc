@@ -83,6 +83,22 @@ TEST_F(SingleNode, InfoBasics) {
   for (char c : cluster_->NodeId(0)) EXPECT_TRUE(std::isdigit(c) || (c >= 'A' && c <= 'F'));
 }
 
+// asrestore >= 4 asks get-config:context=service for batch-index-threads before it uses batch writes;
+// the 8.x server answers the whole service context, and "Error::invalid context" for unknown contexts.
+TEST_F(SingleNode, GetConfigService) {
+  auto kv = proto::ParseKeyValues(client_.Info("get-config:context=service"));
+  ASSERT_TRUE(kv.count("batch-index-threads"));
+  EXPECT_GT(std::atoi(kv["batch-index-threads"].c_str()), 0);
+  EXPECT_EQ(kv["batch-max-requests"], "0");
+  EXPECT_EQ(kv["node-id"], cluster_->NodeId(0));
+  EXPECT_EQ(kv["cluster-name"], "local");
+  EXPECT_TRUE(kv.count("service-threads"));
+  EXPECT_TRUE(kv.count("proto-fd-max"));
+  EXPECT_EQ(client_.Info("config-get:context=service"), client_.Info("get-config:context=service"));
+  EXPECT_EQ(client_.Info("get-config:context=nosuch"), "Error::invalid context");
+  EXPECT_EQ(client_.Info("get-config:id=test"), "Error::invalid get-config parameter");
+}
+
 TEST_F(SingleNode, InfoRequestFraming) {
   // An unterminated last command is ignored; an empty body answers the summary.
   ASSERT_TRUE(client_.Send(std::string("\x02\x01\x00\x00\x00\x00\x00\x0a", 8) + "build\nnode").ok());
