@@ -137,7 +137,7 @@ class RecordExecutor {
       std::unique_lock lock(part.mu);
       auto it = part.records.find(rq.digest);
       if (it != part.records.end() && IsExpired(it->second, now)) {
-        part.records.erase(it);
+        part.Erase(it);
         it = part.records.end();
       }
       StoredRecord* existing = it == part.records.end() ? nullptr : &it->second;
@@ -182,7 +182,7 @@ class RecordExecutor {
     if (!existing) return AppendReply(out, proto::kKeyNotFound, 0, 0, ttl_field, {}, 0);
     if (int rc = CheckGeneration(rq.h, existing->generation))
       return AppendReply(out, static_cast<uint8_t>(rc), existing->generation, existing->void_time, ttl_field, {}, 0);
-    part.records.erase(it);
+    part.Erase(it);
     AppendReply(out, 0, 0, 0, ttl_field, {}, 0);
   }
 
@@ -368,7 +368,7 @@ class RecordExecutor {
     Digest d = rq.digest;
     if (bins.empty() || delete_record) {
       // A record left without bins is deleted, as on the server.
-      if (existing) part.records.erase(d);
+      if (existing) part.Erase(part.records.find(d));
       return AppendReply(out, 0, 0, 0, ttl_field, reply_ops, n_reply);
     }
     StoredRecord rec;
@@ -382,7 +382,7 @@ class RecordExecutor {
     rec.n_bins = static_cast<uint16_t>(bins.size());
     for (const auto& b : bins) AppendBinOp(rec.ops, b.name, b.particle, b.value);
     uint16_t new_gen = rec.generation;
-    part.records[d] = std::move(rec);
+    part.Put(d, std::move(rec));
     st_.store().NoteSet(rq.ns, rq.set);
     AppendReply(out, 0, new_gen, void_time, ttl_field, reply_ops, n_reply);
   }

@@ -33,6 +33,36 @@ void AppendBinOp(std::string& ops, std::string_view name, uint8_t particle, std:
   ops.append(value);
 }
 
+void Partition::Account(const StoredRecord& r, int sign) {
+  if (r.set.empty()) return;
+  auto it = set_stats.find(r.set);
+  if (it == set_stats.end()) it = set_stats.emplace(r.set, SetStats{}).first;
+  if (sign > 0) {
+    ++it->second.objects;
+    it->second.bytes += RecordBytes(r);
+  } else {
+    --it->second.objects;
+    it->second.bytes -= RecordBytes(r);
+    if (it->second.objects == 0) set_stats.erase(it);
+  }
+}
+
+void Partition::Put(const Digest& d, StoredRecord r) {
+  if (r.void_time != 0) {
+    uint32_t m = min_void_time.load();
+    if (m == 0 || r.void_time < m) min_void_time = r.void_time;
+  }
+  Account(r, +1);
+  auto [it, inserted] = records.try_emplace(d);
+  if (!inserted) Account(it->second, -1);
+  it->second = std::move(r);
+}
+
+Partition::Map::iterator Partition::Erase(Map::iterator it) {
+  Account(it->second, -1);
+  return records.erase(it);
+}
+
 uint32_t NowClepoch(int64_t unix_ms) { return static_cast<uint32_t>(unix_ms / 1000 - kCitrusleafEpoch); }
 
 Store::Store(const std::vector<std::string>& namespaces) {
@@ -75,12 +105,26 @@ std::map<std::string, Store::SetStats> Store::SetCounts(std::string_view ns, con
     if (!include(pid)) continue;
     Partition& p = n->partition(pid);
     std::shared_lock lock(p.mu);
+    uint32_t min_vt = p.min_void_time.load();
+    if (min_vt == 0 || min_vt > now) {  // nothing here has expired: the kept totals are exact
+      for (const auto& [set, st] : p.set_stats) {
+        auto& s = out[set];
+        s.objects += st.objects;
+        s.bytes += st.bytes;
+      }
+      continue;
+    }
+    // Some record here may have expired (expired records stay stored until overwritten, deleted or
+    // truncated): count this partition by walking it, and tighten its bound for the next call.
+    uint32_t new_min = 0;
     for (const auto& [d, r] : p.records) {
+      if (r.void_time != 0 && (new_min == 0 || r.void_time < new_min)) new_min = r.void_time;
       if (IsExpired(r, now) || r.set.empty()) continue;
       auto& s = out[r.set];
       ++s.objects;
-      s.bytes += 40 + r.key.size() + r.ops.size();
+      s.bytes += RecordBytes(r);
     }
+    p.min_void_time = new_min;
   }
   return out;
 }
@@ -94,7 +138,7 @@ uint64_t Store::Truncate(std::string_view ns, std::string_view set, uint64_t bef
     std::unique_lock lock(p.mu);
     for (auto it = p.records.begin(); it != p.records.end();) {
       if ((set.empty() || it->second.set == set) && it->second.lut_ms < before_lut_ms) {
-        it = p.records.erase(it);
+        it = p.Erase(it);
         ++removed;
       } else {
         ++it;

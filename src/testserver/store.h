@@ -48,9 +48,35 @@ struct DigestGreater {
   bool operator()(const Digest& a, const Digest& b) const { return a > b; }
 };
 
+// Objects and data bytes of one set (records without a set are not counted).
+struct SetStats {
+  uint64_t objects = 0;
+  uint64_t bytes = 0;
+};
+
+// Data bytes the `sets`/`namespace` statistics charge for a record.
+inline uint64_t RecordBytes(const StoredRecord& r) { return 40 + r.key.size() + r.ops.size(); }
+
 struct Partition {
+  using Map = std::map<Digest, StoredRecord, DigestGreater>;
   mutable std::shared_mutex mu;
-  std::map<Digest, StoredRecord, DigestGreater> records;
+  // Read freely under mu; change only through Put/Erase (with mu held exclusively), which keep
+  // set_stats in step so `sets` need not walk the records.
+  Map records;
+  // Per-set totals of the stored records (expired ones included until they are erased).
+  std::map<std::string, SetStats, std::less<>> set_stats;
+  // A lower bound of the void times stored here (0 = none expires): while it is in the past the
+  // partition may hold expired records, and its live counts are taken by walking it. Lowered by
+  // Put, raised again by the walk (atomic: the walk runs under the shared lock).
+  mutable std::atomic<uint32_t> min_void_time{0};
+
+  // Stores (inserts or replaces) the record at d.
+  void Put(const Digest& d, StoredRecord r);
+  // Erases one record; returns the next iterator.
+  Map::iterator Erase(Map::iterator it);
+
+ private:
+  void Account(const StoredRecord& r, int sign);
 };
 
 class Namespace {
@@ -83,11 +109,9 @@ class Store {
   // include(pid) is true.
   uint64_t Count(std::string_view ns, std::string_view set, const std::function<bool(int)>& include,
                  uint32_t now_clepoch);
-  // Per-set counts and data bytes over the included partitions.
-  struct SetStats {
-    uint64_t objects = 0;
-    uint64_t bytes = 0;
-  };
+  // Per-set counts and data bytes of live records over the included partitions. Cost: the number
+  // of sets per partition, except in partitions that may hold expired records (those are walked).
+  using SetStats = testserver::SetStats;
   std::map<std::string, SetStats> SetCounts(std::string_view ns, const std::function<bool(int)>& include,
                                             uint32_t now_clepoch);
   // Deletes records of ns (and set, if non-empty) whose last update is before lut_ms.

@@ -199,7 +199,7 @@ Status TestCluster::Put(const Record& record) {
   Partition& p = ns->partition(PartitionId(record.digest));
   {
     std::unique_lock lock(p.mu);
-    p.records[record.digest] = std::move(r);
+    p.Put(record.digest, std::move(r));
   }
   impl_->state.store().NoteSet(record.ns, record.set);
   return Status::Ok();
