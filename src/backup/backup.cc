@@ -138,9 +138,10 @@ Result<std::vector<SecondaryIndex>> CollectSindexes(client::Cluster& cluster, co
   std::vector<SecondaryIndex> out;
   ABS_ASSIGN_OR_RETURN(auto list, client::ListSindexes(cluster, req.ns));
   for (const auto& s : list) {
-    // With a set list, an index on another set is left out (as asbackup). A set-less index is kept on
-    // purpose: it also indexes the backed-up sets. asbackup 4.5.8 drops it (a restore then lacks it).
-    if (!req.sets.empty() && !s.set.empty() && std::find(req.sets.begin(), req.sets.end(), s.set) == req.sets.end())
+    // With a set list, only indexes on one of the listed sets are kept, as asbackup 4.5.8 does
+    // (backup.c: `n_sets == 0 || (index.set != NULL && set in list)`): an index on another set and a
+    // set-less (whole-namespace) index are both left out.
+    if (!req.sets.empty() && (s.set.empty() || std::find(req.sets.begin(), req.sets.end(), s.set) == req.sets.end()))
       continue;
     if (s.index_type == "set") {
       // Set indexes have no representation in the format (ABS skips them too).

@@ -385,6 +385,10 @@ TEST_F(BackupIT, IndexesUdfsAndNoRecords) {
   std::string idx = "idx_" + set;
   client::SindexInfo si{"test", idx, set, "n", "numeric", "default", "", "", ""};
   ASSERT_TRUE(client::CreateSindex(*cluster_, si).ok());
+  // A set-less (whole-namespace) index: with a set list asbackup 4.5.8 leaves it out, and so must we.
+  std::string idx_ns = "idxns_" + set;
+  client::SindexInfo si_ns{"test", idx_ns, "", "nsl", "numeric", "default", "", "", ""};
+  ASSERT_TRUE(client::CreateSindex(*cluster_, si_ns).ok());
   std::string lua = "function hello(rec)\n  return 1\nend\n";
   std::string udf = "abs_" + set + ".lua";
   ASSERT_TRUE(client::PutUdf(*cluster_, udf, lua).ok());
@@ -403,6 +407,10 @@ TEST_F(BackupIT, IndexesUdfsAndNoRecords) {
            s.paths[0].type == SindexDataType::kNumeric;
   });
   EXPECT_NE(has_idx, got->sindexes.end());
+  for (const auto& s : got->sindexes) {
+    EXPECT_NE(s.name, idx_ns) << "set-less index backed up although a set list was given";
+    EXPECT_EQ(s.set, set) << "index " << s.name << " is not on the listed set";
+  }
   auto has_udf = std::find_if(got->udfs.begin(), got->udfs.end(),
                               [&](const UdfModule& u) { return u.name == udf && u.content == lua; });
   EXPECT_NE(has_udf, got->udfs.end());
@@ -430,6 +438,7 @@ TEST_F(BackupIT, IndexesUdfsAndNoRecords) {
   EXPECT_TRUE(got3->udfs.empty());
   EXPECT_EQ(got3->records.size(), 25u);
   (void)cluster_->InfoAny({"sindex-delete:ns=test;indexname=" + idx});
+  (void)cluster_->InfoAny({"sindex-delete:ns=test;indexname=" + idx_ns});
   (void)cluster_->InfoAny({"udf-remove:filename=" + udf});
 }
 
