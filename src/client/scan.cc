@@ -89,10 +89,23 @@ std::vector<int> ScanState::PendingPids() const {
   return out;
 }
 
-RecordSink QueueSink(BoundedQueue<Record>& queue) {
-  return [&queue](Record& r) -> Status {
-    if (!queue.Push(std::move(r))) return Status(ErrorCode::kCancelled, "record queue closed by its consumer");
-    return Status::Ok();
+RecordSink QueueSink(BoundedQueue<Record>& queue, const CancelToken* cancel) {
+  return [&queue, cancel](Record& r) -> Status {
+    using PushResult = BoundedQueue<Record>::PushResult;
+    if (!cancel) {
+      if (!queue.Push(std::move(r))) return Status(ErrorCode::kCancelled, "record queue closed by its consumer");
+      return Status::Ok();
+    }
+    // Timed pushes so a producer stuck on a full queue (a stalled consumer) still sees a cancel.
+    for (;;) {
+      if (cancel->cancelled())
+        return Status(ErrorCode::kCancelled, "scan cancelled while the record queue was full: " + cancel->reason());
+      switch (queue.PushFor(r, std::chrono::milliseconds(20))) {
+        case PushResult::kPushed: return Status::Ok();
+        case PushResult::kClosed: return Status(ErrorCode::kCancelled, "record queue closed by its consumer");
+        case PushResult::kTimedOut: break;
+      }
+    }
   };
 }
 

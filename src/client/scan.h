@@ -87,8 +87,9 @@ struct ScanPolicy {
 // scan and is returned by Scan(). A sink may block to apply back-pressure.
 using RecordSink = std::function<Status(Record& record)>;
 
-// A sink pushing into a bounded queue; blocks while it is full. The queue being closed cancels the scan.
-RecordSink QueueSink(BoundedQueue<Record>& queue);
+// A sink pushing into a bounded queue; blocks while it is full. The queue being closed, or `cancel`
+// (if given) being cancelled while the sink waits for room, ends the scan with kCancelled.
+RecordSink QueueSink(BoundedQueue<Record>& queue, const CancelToken* cancel = nullptr);
 
 struct ScanStats {
   uint64_t records = 0;

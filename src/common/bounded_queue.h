@@ -3,6 +3,7 @@
 // wakes everyone, so no stage can hang after another one stopped.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -23,6 +24,20 @@ class BoundedQueue {
     items_.push_back(std::move(item));
     not_empty_.notify_one();
     return true;
+  }
+
+  enum class PushResult { kPushed, kClosed, kTimedOut };
+  // Push that waits at most `d` for room, so a producer can look at a cancel token between tries.
+  // `item` is moved from only when the result is kPushed.
+  template <typename Rep, typename Period>
+  PushResult PushFor(T& item, std::chrono::duration<Rep, Period> d) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!not_full_.wait_for(lock, d, [&] { return closed_ || items_.size() < capacity_; }))
+      return PushResult::kTimedOut;
+    if (closed_) return PushResult::kClosed;
+    items_.push_back(std::move(item));
+    not_empty_.notify_one();
+    return PushResult::kPushed;
   }
 
   // Returns nullopt once the queue is closed and drained.

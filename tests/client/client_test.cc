@@ -8,6 +8,7 @@
 #include <fstream>
 #include <map>
 #include <random>
+#include <thread>
 
 #include "client/auth.h"
 #include "client/errors.h"
@@ -467,6 +468,50 @@ TEST(Version, Parse) {
 }
 
 // ---- Scan state ---------------------------------------------------------------------------------
+
+// A producer blocked on a full queue (the consumer stalled) must be released by a cancel.
+TEST(QueueSink, CancelUnblocksProducerOnFullQueue) {
+  BoundedQueue<Record> q(1);
+  Record first;
+  first.set = "first";
+  ASSERT_TRUE(q.Push(std::move(first)));  // the queue is now full and nobody pops
+  CancelToken cancel;
+  RecordSink sink = QueueSink(q, &cancel);
+  std::atomic<bool> returned{false};
+  Status result;
+  std::thread producer([&] {
+    Record r;
+    r.set = "second";
+    result = sink(r);
+    returned = true;
+  });
+  CancelToken never;
+  never.WaitFor(std::chrono::milliseconds(100));
+  EXPECT_FALSE(returned.load()) << "the sink did not wait for room";
+  cancel.Cancel("test stop");
+  producer.join();  // hangs here if the sink ignores the token
+  EXPECT_EQ(result.code(), ErrorCode::kCancelled) << result.ToString();
+  EXPECT_NE(result.message().find("test stop"), std::string::npos) << result.ToString();
+  EXPECT_EQ(q.size(), 1u);
+  auto still = q.Pop();
+  ASSERT_TRUE(still.has_value());
+  EXPECT_EQ(still->set, "first");
+}
+
+// Without a token the sink still ends when the consumer closes the queue.
+TEST(QueueSink, CloseUnblocksProducer) {
+  BoundedQueue<Record> q(1);
+  ASSERT_TRUE(q.Push(Record{}));
+  RecordSink sink = QueueSink(q);
+  Status result;
+  std::thread producer([&] {
+    Record r;
+    result = sink(r);
+  });
+  q.Close();
+  producer.join();
+  EXPECT_EQ(result.code(), ErrorCode::kCancelled) << result.ToString();
+}
 
 TEST(ScanState, Constructors) {
   EXPECT_EQ(ScanState::AllPartitions().size(), 4096u);
