@@ -194,6 +194,7 @@ class RestoreJob::Impl {
       sum.failures = failures_;
       sum.errors = errors_;
       sum.errors_dropped = errors_dropped_;
+      sum.notes = notes_;
       sum.status = first_error_;
     }
     sum.cancelled = external && external->cancelled();
@@ -220,6 +221,11 @@ class RestoreJob::Impl {
       errors_.push_back(msg);
     else
       ++errors_dropped_;
+  }
+
+  void AddNote(const std::string& msg) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (notes_.size() < kMaxErrorMessages) notes_.push_back(msg);
   }
 
   // Records the first error of the job and stops it: abort = writers drop what is queued.
@@ -478,6 +484,14 @@ class RestoreJob::Impl {
   void TakeSindex(AsbEntity& e, const std::string& key) {
     c_.sindexes_read.fetch_add(1);
     SecondaryIndex idx = e.sindex;
+    // asbackup 4.5.8 writes the server's `set=null` of a whole-namespace index (8.x sindex-list)
+    // verbatim, so a set of exactly `null` means "no set" (a real set named `null` cannot be told
+    // apart in sindex-list either). Restoring it literally would scope the index to an empty set.
+    if (idx.set == "null") {
+      idx.set.clear();
+      AddNote(key + ": line " + std::to_string(e.line) + ": secondary index '" + idx.name +
+              "' has set 'null' (asbackup's spelling of a whole-namespace index): restored without a set");
+    }
     if (o_.no_indexes || (!sets_.empty() && !idx.set.empty() && !sets_.count(idx.set))) {
       c_.sindexes_skipped.fetch_add(1);
       return;
@@ -647,6 +661,7 @@ class RestoreJob::Impl {
   std::map<std::string, uint64_t> failures_;
   std::vector<std::string> errors_;
   uint64_t errors_dropped_ = 0;
+  std::vector<std::string> notes_;
   std::vector<SecondaryIndex> deferred_, created_;
 };
 

@@ -128,6 +128,9 @@ struct RestoreSummary {
   // Messages of individual problems (corrupt lines with file and line, first failed records), at most 100.
   std::vector<std::string> errors;
   uint64_t errors_dropped = 0;  // messages beyond the first 100
+  // Things the restore interpreted rather than took literally (e.g. a sindex set `null` read as
+  // "no set"); not failures. At most 100, like errors.
+  std::vector<std::string> notes;
   std::chrono::milliseconds duration{0};
 };
 

@@ -110,6 +110,7 @@ void PrintText(const RestoreSummary& sum, bool validate, std::ostream& out) {
   }
   if (s.corrupt_entities) out << "Corrupt backup entities: " << s.corrupt_entities << "\n";
   for (const auto& [reason, n] : sum.failures) out << "Failed " << reason << ": " << n << "\n";
+  for (const auto& n : sum.notes) out << "Note: " << n << "\n";
   for (const auto& e : sum.errors) out << "Error: " << e << "\n";
   if (sum.errors_dropped) out << "(" << sum.errors_dropped << " more error message(s) not shown)\n";
   out << std::fixed << std::setprecision(1) << (sum.status.ok() ? "Restore finished" : "Restore FAILED") << " in "
@@ -143,6 +144,7 @@ std::string SummaryJson(const RestoreSummary& sum) {
   j["failures"] = nlohmann::json::object();
   for (const auto& [reason, n] : sum.failures) j["failures"][reason] = n;
   j["errors"] = sum.errors;
+  j["notes"] = sum.notes;
   return j.dump(2);
 }
 

@@ -640,6 +640,35 @@ TEST_F(RestoreTest, SindexesAndUdfsAreRestored) {
   EXPECT_EQ(s.stats.records_skipped, 1u);
 }
 
+// asbackup 4.5.8 writes the server's `set=null` (8.x sindex-list of a whole-namespace index) as the
+// set `null`: it must come back as a set-less index, with a note, not as an index on a set "null".
+TEST_F(RestoreTest, SindexWithSetNullIsRestoredWithoutSet) {
+  std::string set = target_->UniqueSet("nullidx");
+  std::string idx_name = "abs_rn_" + set;
+  WriteText("nullidx/test_00000.asb", "Version 3.1\n# namespace test\n# first-file\n* i test null " + idx_name +
+                                          " N 1 nullv S\n");
+  RestoreOptions o;
+  o.wait_indexes = true;
+  auto s = Run(o, {"nullidx"});
+  ASSERT_TRUE(s.status.ok()) << Describe(s);
+  EXPECT_EQ(s.stats.sindexes_restored, 1u);
+  auto list = client::ListSindexes(cluster(), "test");
+  ASSERT_TRUE(list.ok()) << list.status().ToString();
+  bool found = false;
+  for (const auto& i : *list)
+    if (i.name == idx_name) {
+      found = true;
+      EXPECT_EQ(i.set, "") << "index restored on a set literally named '" << i.set << "'";
+      EXPECT_EQ(i.bin, "nullv");
+      EXPECT_EQ(i.type, "string");
+    }
+  EXPECT_TRUE(found);
+  ASSERT_EQ(s.notes.size(), 1u);
+  EXPECT_NE(s.notes[0].find(idx_name), std::string::npos) << s.notes[0];
+  EXPECT_NE(s.notes[0].find("line 4"), std::string::npos) << s.notes[0];
+  (void)cluster().InfoAny({"sindex-delete:ns=test;indexname=" + idx_name});
+}
+
 TEST_F(RestoreTest, CancelStopsWithExactCounters) {
   std::string set = target_->UniqueSet("cancel");
   AsbContent c;
