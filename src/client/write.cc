@@ -12,14 +12,20 @@
 
 namespace aero::client {
 
-std::optional<uint32_t> TtlFromVoidTime(uint32_t void_time, int64_t now_unix, uint32_t extra_ttl) {
-  if (void_time == 0) return 0xFFFFFFFFu;
+Result<std::optional<uint32_t>> TtlFromVoidTime(uint32_t void_time, int64_t now_unix, uint32_t extra_ttl) {
+  using Ttl = std::optional<uint32_t>;
+  if (void_time == 0) return Ttl(0xFFFFFFFFu);
   int64_t now = now_unix - kCitrusleafEpoch;
-  if (static_cast<int64_t>(void_time) <= now) return std::nullopt;
-  int64_t ttl = static_cast<int64_t>(void_time) - now + extra_ttl;
-  // Values 0xFFFFFFFE/0xFFFFFFFF have special meanings; anything that large is rejected by the server anyway.
-  if (ttl >= 0xFFFFFFFEll) ttl = 0xFFFFFFFDll;
-  return static_cast<uint32_t>(ttl);
+  // asrestore adds the extra TTL before the expiry check (64-bit here: no wrap-around).
+  int64_t expires = static_cast<int64_t>(void_time) + extra_ttl;
+  if (expires <= now) return Ttl();
+  int64_t ttl = expires - now;
+  if (ttl > kMaxTtl)
+    return Status(ErrorCode::kInvalidArgument,
+                  "TTL " + std::to_string(ttl) + " s (void time " + std::to_string(void_time) + " + extra TTL " +
+                      std::to_string(extra_ttl) + " s) exceeds the server maximum of " + std::to_string(kMaxTtl) +
+                      " s (10 years); record not sent");
+  return Ttl(static_cast<uint32_t>(ttl));
 }
 
 namespace {
@@ -133,7 +139,7 @@ Result<WriteResult> Put(Cluster& cluster, const Record& rec, const WritePolicy& 
                         const CancelToken* cancel) {
   if (now_unix == 0) now_unix = SystemClock::Instance().NowUnixSeconds();
   WriteResult out;
-  auto ttl = TtlFromVoidTime(rec.void_time, now_unix, policy.extra_ttl);
+  ABS_ASSIGN_OR_RETURN(auto ttl, TtlFromVoidTime(rec.void_time, now_unix, policy.extra_ttl));
   if (!ttl) {
     out.expired = true;
     return out;
@@ -328,7 +334,12 @@ Result<std::vector<BatchRowResult>> BatchPut(Cluster& cluster, const std::vector
   std::vector<uint32_t> ttls(records.size(), 0);
   std::vector<size_t> pending;
   for (size_t i = 0; i < records.size(); ++i) {
-    auto ttl = TtlFromVoidTime(records[i].void_time, now_unix, policy.extra_ttl);
+    auto ttl_or = TtlFromVoidTime(records[i].void_time, now_unix, policy.extra_ttl);
+    if (!ttl_or.ok()) {  // this row only: the others are still written
+      out[i].status = ttl_or.status();
+      continue;
+    }
+    const std::optional<uint32_t>& ttl = *ttl_or;
     if (!ttl) {
       out[i].expired = true;
       continue;

@@ -24,17 +24,24 @@ struct WritePolicy {
   GenerationPolicy generation = GenerationPolicy::kNone;  // compares with Record::generation
   bool send_key = true;         // send the user key when the record has one
   bool durable_delete = false;
-  uint32_t extra_ttl = 0;       // seconds added to the TTL computed from the void time
+  uint32_t extra_ttl = 0;       // seconds added to the void time before the expiry check (asrestore)
   Millis socket_timeout{10000};
   Millis total_timeout{10000};  // also sent as the server-side transaction timeout
   int max_retries = 2;          // retries of transient errors
   Millis retry_delay{50};       // doubled after each retry
 };
 
-// TTL to send for a record with an absolute void time (§10.3): void_time 0 → 0xFFFFFFFF (never
-// expire); void_time <= now → nullopt (already expired: do not write); else void_time - now +
-// extra_ttl. `now_unix` is Unix seconds.
-std::optional<uint32_t> TtlFromVoidTime(uint32_t void_time, int64_t now_unix, uint32_t extra_ttl = 0);
+// Largest TTL a server accepts (10 years, wire-protocol.md §10.3); larger values fail with PARAMETER (4).
+inline constexpr uint32_t kMaxTtl = 315360000;
+
+// TTL to send for a record with an absolute void time (§10.3), as asrestore computes it:
+// void_time 0 → 0xFFFFFFFF (never expire); otherwise extra_ttl is added to the void time first, then
+// void_time + extra_ttl <= now → nullopt (expired: do not write; so a record that expired less than
+// extra_ttl ago is restored), else void_time + extra_ttl - now. A TTL above kMaxTtl is an error
+// (kInvalidArgument), not clamped: asrestore sends it and the server rejects the record with
+// PARAMETER (4); we report it without sending. The result is never 0 or a special value
+// (0xFFFFFFFD..0xFFFFFFFE). `now_unix` is Unix seconds.
+Result<std::optional<uint32_t>> TtlFromVoidTime(uint32_t void_time, int64_t now_unix, uint32_t extra_ttl = 0);
 
 struct WriteResult {
   bool expired = false;      // the record had expired: nothing was sent

@@ -21,7 +21,6 @@
 #include "common/bounded_queue.h"
 #include "common/bytes.h"
 #include "format/asb_reader.h"
-#include "format/expiry.h"
 #include "format/naming.h"
 #include "protocol/constants.h"
 #include "restore/rate_limiter.h"
@@ -175,9 +174,8 @@ class RestoreJob::Impl {
     policy_.generation = o_.no_generation || o_.unique ? client::GenerationPolicy::kNone
                                                        : client::GenerationPolicy::kGreater;
     policy_.send_key = true;
-    // Extra TTL is added to the void time by TakeRecord (asrestore: before the expiry check), so the
-    // client must not add it again.
-    policy_.extra_ttl = 0;
+    // The client adds it to the void time before its expiry check, as asrestore does.
+    policy_.extra_ttl = o_.extra_ttl;
     policy_.socket_timeout = o_.socket_timeout;
     policy_.total_timeout = o_.total_timeout;
     policy_.max_retries = o_.max_retries;
@@ -469,9 +467,10 @@ class RestoreJob::Impl {
       c_.records_skipped.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
-    if (rec.void_time != 0 && o_.extra_ttl != 0)
-      rec.void_time = static_cast<uint32_t>(std::min<uint64_t>(0xFFFFFFFFull, uint64_t{rec.void_time} + o_.extra_ttl));
-    if (!TtlFromVoidTime(rec.void_time, clock_->NowUnixSeconds())) {
+    // Expired records are counted here, before queueing, with the client's rule (extra TTL
+    // included). A TTL the server would reject is reported by the writer, with the record's origin.
+    auto ttl = client::TtlFromVoidTime(rec.void_time, clock_->NowUnixSeconds(), o_.extra_ttl);
+    if (ttl.ok() && !ttl->has_value()) {
       c_.records_expired.fetch_add(1, std::memory_order_relaxed);
       return false;
     }

@@ -386,6 +386,20 @@ TEST_F(ClientIT, TtlFromVoidTime) {
   g = Get(*cluster_, "test", set, old.digest);
   ASSERT_TRUE(g.ok());
   EXPECT_FALSE(g->has_value());
+  // Expired 10 s ago, but less than the extra TTL ago: written with the rest (asrestore's rule).
+  w = Put(*cluster_, old, extra, now);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  EXPECT_FALSE(w->expired);
+  EXPECT_NEAR(static_cast<double>(w->void_time), now_cl + 90.0, 3.0);
+  // A TTL above 10 years is reported and nothing is sent.
+  Record far = MakeRecord("test", set, IntegerKey(3), {Bin{"a", ParticleType::kInteger, U64(1)}});
+  far.void_time = now_cl + kMaxTtl + 100;
+  w = Put(*cluster_, far, WritePolicy{}, now);
+  ASSERT_FALSE(w.ok());
+  EXPECT_EQ(w.status().code(), ErrorCode::kInvalidArgument) << w.status().ToString();
+  g = Get(*cluster_, "test", set, far.digest);
+  ASSERT_TRUE(g.ok());
+  EXPECT_FALSE(g->has_value());
 }
 
 TEST_F(ClientIT, BatchPutPerRowResults) {

@@ -264,16 +264,50 @@ TEST(WriteRequest, RecordWithoutBinsIsRejected) {
 
 // ---- TTL ---------------------------------------------------------------------------------------
 
+// The TTL, or a failure naming the error.
+std::optional<uint32_t> Ttl(uint32_t void_time, int64_t now_unix, uint32_t extra_ttl = 0) {
+  auto r = TtlFromVoidTime(void_time, now_unix, extra_ttl);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  return r.ok() ? *r : std::optional<uint32_t>(0xDEADu);
+}
+
 TEST(Ttl, FromVoidTime) {
   const int64_t now_unix = kCitrusleafEpoch + 1000;
-  EXPECT_EQ(TtlFromVoidTime(0, now_unix), 0xFFFFFFFFu);                // never expires
-  EXPECT_EQ(TtlFromVoidTime(0, now_unix, 500), 0xFFFFFFFFu);           // extra ttl does not apply
-  EXPECT_EQ(TtlFromVoidTime(1000, now_unix), std::nullopt);            // expires now: expired
-  EXPECT_EQ(TtlFromVoidTime(999, now_unix), std::nullopt);
-  EXPECT_EQ(TtlFromVoidTime(1001, now_unix), 1u);
-  EXPECT_EQ(TtlFromVoidTime(4600, now_unix), 3600u);
-  EXPECT_EQ(TtlFromVoidTime(4600, now_unix, 100), 3700u);
-  EXPECT_EQ(TtlFromVoidTime(0xFFFFFFF0u, kCitrusleafEpoch, 0xFFFF), 0xFFFFFFFDu);  // never a special value
+  EXPECT_EQ(Ttl(0, now_unix), 0xFFFFFFFFu);                // never expires
+  EXPECT_EQ(Ttl(0, now_unix, 500), 0xFFFFFFFFu);           // extra ttl does not apply
+  EXPECT_EQ(Ttl(1000, now_unix), std::nullopt);            // expires now: expired
+  EXPECT_EQ(Ttl(999, now_unix), std::nullopt);
+  EXPECT_EQ(Ttl(1001, now_unix), 1u);
+  EXPECT_EQ(Ttl(4600, now_unix), 3600u);
+  EXPECT_EQ(Ttl(4600, now_unix, 100), 3700u);
+}
+
+// asrestore adds the extra TTL before the expiry check: a record that expired less than extra_ttl
+// ago is written with the remaining extra time; one that expired longer ago stays expired.
+TEST(Ttl, ExtraTtlIsAddedBeforeTheExpiryCheck) {
+  const int64_t now_unix = kCitrusleafEpoch + 1000;
+  EXPECT_EQ(Ttl(900, now_unix, 200), 100u);   // expired 100 s ago, extra 200 s
+  EXPECT_EQ(Ttl(800, now_unix, 200), std::nullopt);  // expired exactly extra_ttl ago
+  EXPECT_EQ(Ttl(700, now_unix, 200), std::nullopt);
+  EXPECT_EQ(Ttl(1, now_unix, 1000), 1u);
+}
+
+// Never 0, never a special value (0xFFFFFFFD..0xFFFFFFFE), never above the server's 10-year maximum:
+// a TTL above it is reported (asrestore's server rejects it with PARAMETER), not clamped or wrapped.
+TEST(Ttl, TooLargeTtlIsReportedNotSent) {
+  const int64_t now_unix = kCitrusleafEpoch + 1000;
+  EXPECT_EQ(Ttl(1000 + kMaxTtl, now_unix), kMaxTtl);
+  EXPECT_EQ(Ttl(1000, now_unix, kMaxTtl), kMaxTtl);
+  for (auto [vt, extra] : {std::pair<uint32_t, uint32_t>{1001 + kMaxTtl, 0}, {1000, kMaxTtl + 1},
+                           {0xFFFFFFF0u, 0xFFFF}, {0xFFFFFFFFu, 0xFFFFFFFFu}, {0xFFFFFFFDu, 0}, {0xFFFFFFFEu, 0}}) {
+    auto r = TtlFromVoidTime(vt, kCitrusleafEpoch, extra);
+    ASSERT_FALSE(r.ok()) << vt << " + " << extra << " gave " << (r->has_value() ? **r : 0u);
+    EXPECT_EQ(r.status().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.status().message().find("315360000"), std::string::npos) << r.status().ToString();
+    EXPECT_NE(r.status().message().find(std::to_string(vt)), std::string::npos) << r.status().ToString();
+  }
+  // Before 2010 (clock far behind): still a plain TTL within the limit.
+  EXPECT_EQ(Ttl(100, kCitrusleafEpoch - 50), 150u);
 }
 
 // ---- Result classes ------------------------------------------------------------------------------
