@@ -3,7 +3,6 @@
 #pragma once
 
 #include <cstdint>
-#include <optional>
 
 #include "common/record.h"
 
@@ -18,14 +17,7 @@ inline uint32_t VoidTimeFromTtl(uint32_t ttl, int64_t now_unix_seconds) {
   return v > 0xFFFFFFFFll ? 0xFFFFFFFFu : static_cast<uint32_t>(v);
 }
 
-// Restore side (asrestore semantics): void time 0 -> TTL -1 (never expire, returned as
-// 0xFFFFFFFF); otherwise ttl = void_time + extra_ttl - now, and nullopt when that is <= 0 (the record
-// has expired: skip and count it). A TTL that does not fit in 32 bits is clamped.
-inline std::optional<uint32_t> TtlFromVoidTime(uint32_t void_time, int64_t now_unix_seconds, int64_t extra_ttl = 0) {
-  if (void_time == 0) return 0xFFFFFFFFu;
-  int64_t ttl = static_cast<int64_t>(void_time) + kCitrusleafEpoch + extra_ttl - now_unix_seconds;
-  if (ttl <= 0) return std::nullopt;
-  return ttl >= 0xFFFFFFFFll ? 0xFFFFFFFEu : static_cast<uint32_t>(ttl);
-}
+// The restore side (void time -> TTL, expiry, extra TTL) lives with the writes that send it:
+// client::TtlFromVoidTime.
 
 }  // namespace aero

@@ -97,11 +97,6 @@ TEST(Expiry, VoidTimeAndTtl) {
   const int64_t now = kCitrusleafEpoch + 1000;
   EXPECT_EQ(VoidTimeFromTtl(0xFFFFFFFFu, now), 0u);
   EXPECT_EQ(VoidTimeFromTtl(60, now), 1060u);
-  EXPECT_EQ(TtlFromVoidTime(0, now), 0xFFFFFFFFu);
-  EXPECT_EQ(TtlFromVoidTime(1060, now), 60u);
-  EXPECT_EQ(TtlFromVoidTime(1000, now), std::nullopt);  // expires now: skipped
-  EXPECT_EQ(TtlFromVoidTime(900, now), std::nullopt);
-  EXPECT_EQ(TtlFromVoidTime(900, now, 200), 100u);      // --extra-ttl revives it
 }
 
 TEST(Metadata, InfoVocabulary) {
