@@ -165,16 +165,7 @@ AzureError ParseError(const http::Response& r) {
 
 Status ToStatus(const http::Response& r, const std::string& what, int attempts) {
   AzureError e = ParseError(r);
-  std::string msg = what + ": HTTP " + std::to_string(r.status);
-  if (!e.code.empty()) msg += " " + e.code;
-  if (!e.message.empty()) msg += ": " + e.message;
-  if (attempts > 1) msg += " (after " + std::to_string(attempts) + " attempts)";
-  ErrorCode code = ErrorCode::kIo;
-  if (r.status == 404) code = ErrorCode::kNotFound;
-  else if (r.status == 401 || r.status == 403) code = ErrorCode::kAuth;
-  else if (r.status == 400) code = ErrorCode::kInvalidArgument;
-  else if (r.status == 408 || r.status == 504) code = ErrorCode::kTimeout;
-  return Status(code, msg);
+  return http::ErrorReplyStatus(r.status, what, e.code, e.message, attempts);
 }
 
 Result<http::Response> Send(const AzureCore& core, const http::Request& req, const std::string& what) {

@@ -265,6 +265,20 @@ bool ParseUint(std::string_view text, uint64_t* out) {
   return true;
 }
 
+Status ErrorReplyStatus(int http_status, const std::string& what, const std::string& error_code,
+                        const std::string& message, int attempts) {
+  std::string msg = what + ": HTTP " + std::to_string(http_status);
+  if (!error_code.empty()) msg += " " + error_code;
+  if (!message.empty()) msg += ": " + message;
+  if (attempts > 1) msg += " (after " + std::to_string(attempts) + " attempts)";
+  ErrorCode code = ErrorCode::kIo;
+  if (http_status == 404) code = ErrorCode::kNotFound;
+  else if (http_status == 401 || http_status == 403) code = ErrorCode::kAuth;
+  else if (http_status == 400) code = ErrorCode::kInvalidArgument;
+  else if (http_status == 408 || http_status == 504) code = ErrorCode::kTimeout;
+  return Status(code, msg);
+}
+
 Result<uint64_t> UintHeader(const Response& r, const std::string& lower_name, const std::string& what) {
   const std::string* h = r.Header(lower_name);
   uint64_t v = 0;

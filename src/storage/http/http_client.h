@@ -91,6 +91,12 @@ bool ParseUint(std::string_view text, uint64_t* out);
 // The named header as a decimal number; kProtocol naming `what` if it is missing or not a number.
 Result<uint64_t> UintHeader(const Response& r, const std::string& lower_name, const std::string& what);
 
+// The Status for a non-2xx reply, shared by the cloud backends:
+// "<what>: HTTP <status> <error_code>: <message> (after N attempts)", with an ErrorCode from the HTTP
+// status (404 not found, 401/403 auth, 400 invalid argument, 408/504 timeout, else i/o).
+Status ErrorReplyStatus(int http_status, const std::string& what, const std::string& error_code,
+                        const std::string& message, int attempts);
+
 // Percent-encodes everything outside RFC 3986 unreserved characters; keeps '/' when keep_slash.
 std::string UrlEncode(std::string_view s, bool keep_slash = false);
 std::string UrlDecode(std::string_view s);
