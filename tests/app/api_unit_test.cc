@@ -11,6 +11,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "service/api/api_server.h"
 #include "service/api/backup_json.h"
 #include "service/api/config_source.h"
 #include "service/api/config_store.h"
@@ -95,6 +96,44 @@ TEST(Router, MatchesParamsAndMethods) {
   EXPECT_EQ(get_apply.route->pattern, "/v1/config/{x}");
   EXPECT_EQ(r.Find("GET", "/").kind, Router::MatchKind::kFound);
   EXPECT_EQ(r.Find("GET", "/x").kind, Router::MatchKind::kNotFound);
+}
+
+// service.http timeouts → httplib: the per-read timeout is the smaller positive of timeout and
+// read-timeout, 0 means "unset" (never "no timeout"), the keep-alive wait is whole seconds, capped.
+TEST(ListenerTimeouts, MapsAbsSettingsToHttplib) {
+  using std::chrono::milliseconds;
+  service::ListenerConfig defaults;
+  auto t = TimeoutsFor(defaults);
+  EXPECT_EQ(t.read, milliseconds(5000));   // header timeout 5 s < read-timeout 30 s
+  EXPECT_EQ(t.write, milliseconds(60000));
+  EXPECT_EQ(t.keep_alive_seconds, kMaxKeepAliveSeconds);  // 120 s default, capped
+  EXPECT_FALSE(t.idle_capped);                            // only set values are reported
+
+  service::ListenerConfig c;
+  c.timeout_ms = 1500;
+  c.read_timeout_ms = 800;
+  c.write_timeout_ms = 2500;
+  c.idle_timeout_ms = 1200;
+  t = TimeoutsFor(c);
+  EXPECT_EQ(t.read, milliseconds(800));
+  EXPECT_EQ(t.write, milliseconds(2500));
+  EXPECT_EQ(t.keep_alive_seconds, 2);  // 1.2 s rounds up
+  EXPECT_FALSE(t.idle_capped);
+
+  c.timeout_ms = 0;        // Go: header timeout falls back to read-timeout
+  c.write_timeout_ms = 0;  // never unbounded
+  c.idle_timeout_ms = 0;   // Go: idle falls back to the read timeout
+  t = TimeoutsFor(c);
+  EXPECT_EQ(t.read, milliseconds(800));
+  EXPECT_EQ(t.write, milliseconds(60000));
+  EXPECT_EQ(t.keep_alive_seconds, 1);
+
+  c.read_timeout_ms = 0;
+  c.idle_timeout_ms = 600000;
+  t = TimeoutsFor(c);
+  EXPECT_EQ(t.read, milliseconds(30000));
+  EXPECT_EQ(t.keep_alive_seconds, kMaxKeepAliveSeconds);
+  EXPECT_TRUE(t.idle_capped);
 }
 
 TEST(Metrics, ExpositionText) {

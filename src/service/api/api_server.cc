@@ -2,6 +2,8 @@
 #include "service/api/api_server.h"
 
 #include <httplib.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -24,7 +26,6 @@ using Clock = std::chrono::steady_clock;
 // Per-request bookkeeping shared by the pre-routing handler, the dispatcher and the logger; httplib
 // runs all three for one request on the same worker thread.
 constexpr size_t kWorkerThreads = 32;
-constexpr int64_t kMaxKeepAliveSeconds = 5;
 
 thread_local Clock::time_point tls_start;
 thread_local std::string tls_route;
@@ -425,6 +426,35 @@ void ApiServer::RegisterBackupRoutes() {
 }
 
 // ---- listeners ----
+ListenerTimeouts TimeoutsFor(const ListenerConfig& cfg) {
+  using std::chrono::milliseconds;
+  ListenerTimeouts t;
+  // httplib applies one timeout to every single socket read (header and body alike) and has no
+  // whole-request deadline. Go's ReadHeaderTimeout (`timeout`) is the shorter of the two in every
+  // sane configuration, and it is what stops a client that sends half a header and stalls, so the
+  // per-read timeout is the smaller positive one. 0 means "not set" in Go (header timeout falls back
+  // to read-timeout, read-timeout to none); we never read without a timeout, so both 0 → default.
+  const int64_t header = cfg.EffectiveTimeoutMs();
+  const int64_t read = cfg.EffectiveReadTimeoutMs();
+  int64_t per_read = 0;
+  if (header > 0 && read > 0) per_read = std::min(header, read);
+  else if (header > 0) per_read = header;
+  else if (read > 0) per_read = read;
+  else per_read = kDefaultHttpReadTimeoutMs;
+  t.read = milliseconds(per_read);
+  const int64_t write = cfg.EffectiveWriteTimeoutMs();
+  t.write = milliseconds(write > 0 ? write : kDefaultHttpWriteTimeoutMs);
+  // Go: idle-timeout 0 → read-timeout. httplib counts the keep-alive wait in whole seconds (rounded
+  // up here) and holds a worker thread per waiting connection, so idle clients could starve the
+  // pool for ABS's default 120 s: the wait is capped at kMaxKeepAliveSeconds.
+  int64_t idle = cfg.EffectiveIdleTimeoutMs();
+  if (idle <= 0) idle = per_read;
+  const int64_t idle_s = std::max<int64_t>(1, (idle + 999) / 1000);
+  t.keep_alive_seconds = std::min<int64_t>(idle_s, kMaxKeepAliveSeconds);
+  t.idle_capped = cfg.idle_timeout_ms.has_value() && idle_s > kMaxKeepAliveSeconds;
+  return t;
+}
+
 Status ApiServer::AddListener(std::unique_ptr<httplib::Server> server, const ListenerConfig& cfg, int port,
                               const std::string& scheme) {
   const std::string address = cfg.EffectiveAddress();
@@ -448,12 +478,15 @@ Status ApiServer::AddListener(std::unique_ptr<httplib::Server> server, const Lis
     setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
   });
   s.set_payload_max_length(kMaxBodyBytes);
-  s.set_read_timeout(std::chrono::milliseconds(std::max<int64_t>(1, cfg.EffectiveReadTimeoutMs())));
-  s.set_write_timeout(std::chrono::milliseconds(std::max<int64_t>(1, cfg.EffectiveWriteTimeoutMs())));
-  // httplib holds one worker thread per open keep-alive connection, so idle clients could starve the
-  // pool for the whole idle-timeout (ABS default 120 s): use a larger pool and cap the idle wait.
+  const ListenerTimeouts t = TimeoutsFor(cfg);
+  s.set_read_timeout(t.read);
+  s.set_write_timeout(t.write);
   s.new_task_queue = [] { return new httplib::ThreadPool(kWorkerThreads); };
-  s.set_keep_alive_timeout(std::clamp<int64_t>(cfg.EffectiveIdleTimeoutMs() / 1000, 1, kMaxKeepAliveSeconds));
+  s.set_keep_alive_timeout(t.keep_alive_seconds);
+  if (t.idle_capped) {
+    spdlog::warn("{} listener: idle-timeout {} ms is served as {} s (keep-alive connections hold a worker thread)",
+                 scheme, *cfg.idle_timeout_ms, t.keep_alive_seconds);
+  }
 
   s.set_pre_routing_handler([this, lim](const httplib::Request& req, httplib::Response& res) {
     tls_start = Clock::now();
@@ -572,6 +605,104 @@ Status ApiServer::AddListener(std::unique_ptr<httplib::Server> server, const Lis
   return Status::Ok();
 }
 
+// ---- TLS settings of the HTTPS listener (service.https, ABS 3.7 on Go's crypto/tls) ----
+namespace {
+
+// Go's crypto/tls never lets TLS 1.3 suites be chosen; these names only make sense there.
+bool IsTls13Suite(const std::string& name) {
+  return name == "TLS_AES_128_GCM_SHA256" || name == "TLS_AES_256_GCM_SHA384" ||
+         name == "TLS_CHACHA20_POLY1305_SHA256" || name == "TLS_AES_128_CCM_SHA256" ||
+         name == "TLS_AES_128_CCM_8_SHA256";
+}
+
+std::string OpenSslErrors() {
+  std::string out;
+  while (unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    out += (out.empty() ? "" : "; ") + std::string(buf);
+  }
+  return out.empty() ? "unknown OpenSSL error" : out;
+}
+
+// `request` without a CA: ask for a certificate and accept whatever is presented (Go's
+// RequestClientCert). The verification result is ignored on purpose.
+int AcceptAnyCertificate(int, X509_STORE_CTX*) { return 1; }
+
+}  // namespace
+
+Status ConfigureTls(SSL_CTX& ctx, const HttpsServerConfig& h) {
+  ERR_clear_error();
+  const std::string min_version = h.EffectiveMinVersion();
+  int proto = 0;
+  if (min_version == "1.2") proto = TLS1_2_VERSION;
+  else if (min_version == "1.3") proto = TLS1_3_VERSION;
+  else return Status(ErrorCode::kInvalidArgument, "min-version must be 1.2 or 1.3, got \"" + min_version + "\"");
+  if (SSL_CTX_set_min_proto_version(&ctx, proto) != 1) {
+    return Status(ErrorCode::kInvalidArgument, "min-version " + min_version + ": " + OpenSslErrors());
+  }
+
+  // cipher-suites hold Go (IANA) names such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256; OpenSSL knows
+  // them as ECDHE-RSA-AES128-GCM-SHA256. OpenSSL's own names are accepted as well.
+  if (h.cipher_suites && !h.cipher_suites->empty()) {
+    std::string tls12, tls13;
+    for (const std::string& name : *h.cipher_suites) {
+      if (IsTls13Suite(name)) {
+        tls13 += (tls13.empty() ? "" : ":") + name;
+        continue;
+      }
+      std::string openssl_name = OPENSSL_cipher_name(name.c_str());
+      if (openssl_name == "(NONE)") openssl_name = name;
+      // Each name alone must select exactly that cipher, so a typo is an error, not a silent no-op.
+      SSL_CTX* probe = SSL_CTX_new(TLS_server_method());
+      bool known = probe && SSL_CTX_set_cipher_list(probe, openssl_name.c_str()) == 1 &&
+                   openssl_name.find_first_of(":!+@ ") == std::string::npos;
+      if (probe) SSL_CTX_free(probe);
+      ERR_clear_error();
+      if (!known) {
+        return Status(ErrorCode::kInvalidArgument, "cipher-suites: unknown or unsupported cipher suite \"" + name + "\"");
+      }
+      tls12 += (tls12.empty() ? "" : ":") + openssl_name;
+    }
+    // TLS 1.2 suites restrict TLS 1.2 as in Go. Go cannot restrict TLS 1.3 at all; OpenSSL can, so
+    // TLS 1.3 names, when listed, restrict TLS 1.3 (a list with only 1.2 names leaves 1.3 as is).
+    if (!tls12.empty() && SSL_CTX_set_cipher_list(&ctx, tls12.c_str()) != 1) {
+      return Status(ErrorCode::kInvalidArgument, "cipher-suites: " + OpenSslErrors());
+    }
+    if (!tls13.empty() && SSL_CTX_set_ciphersuites(&ctx, tls13.c_str()) != 1) {
+      return Status(ErrorCode::kInvalidArgument, "cipher-suites: " + OpenSslErrors());
+    }
+  }
+
+  const std::string mode = h.EffectiveClientAuth();
+  if (h.client_ca_file) {
+    if (SSL_CTX_load_verify_locations(&ctx, h.client_ca_file->c_str(), nullptr) != 1) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "client-ca-file " + *h.client_ca_file + " cannot be loaded: " + OpenSslErrors());
+    }
+    // The CA names sent in the CertificateRequest, so clients pick the right certificate.
+    if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(h.client_ca_file->c_str())) {
+      SSL_CTX_set_client_CA_list(&ctx, names);
+    }
+    ERR_clear_error();
+  }
+  if (mode == "none") {
+    SSL_CTX_set_verify(&ctx, SSL_VERIFY_NONE, nullptr);
+  } else if (mode == "request") {
+    // With a CA: a presented certificate must verify (Go's VerifyClientCertIfGiven); without: any.
+    SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER, h.client_ca_file ? nullptr : AcceptAnyCertificate);
+  } else if (mode == "require-and-verify") {
+    if (!h.client_ca_file) {
+      return Status(ErrorCode::kInvalidArgument, "client-auth require-and-verify needs client-ca-file");
+    }
+    SSL_CTX_set_verify(&ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  } else {
+    return Status(ErrorCode::kInvalidArgument,
+                  "client-auth must be none, request or require-and-verify, got \"" + mode + "\"");
+  }
+  return Status::Ok();
+}
+
 Status ApiServer::Start(const ServiceConfig& service) {
   HttpServerConfig http = service.http.value_or(HttpServerConfig{});
   if (!http.IsDisabled()) {
@@ -593,14 +724,18 @@ Status ApiServer::Start(const ServiceConfig& service) {
       return Status(ErrorCode::kUnsupported,
                     "service.https.key-file-password: secrets: references are not supported yet; give the passphrase");
     }
-    const bool verify_clients = h.EffectiveClientAuth() == "require-and-verify";
-    if (verify_clients && !h.client_ca_file) {
+    // The CA is not given to httplib's constructor: ConfigureTls sets the verification mode itself.
+    auto server = std::make_unique<httplib::SSLServer>(h.cert_file->c_str(), h.key_file->c_str(), nullptr, nullptr,
+                                                       password.empty() ? nullptr : password.c_str());
+    if (!server->is_valid() || server->ssl_context() == nullptr) {
       Stop();
-      return Status(ErrorCode::kInvalidArgument, "service.https: client-auth require-and-verify needs client-ca-file");
+      return Status(ErrorCode::kInvalidArgument, "https listener: cannot load cert-file " + *h.cert_file +
+                                                     " / key-file " + *h.key_file + " (PEM certificate and key?)");
     }
-    auto server = std::make_unique<httplib::SSLServer>(
-        h.cert_file->c_str(), h.key_file->c_str(), verify_clients ? h.client_ca_file->c_str() : nullptr, nullptr,
-        password.empty() ? nullptr : password.c_str());
+    if (Status st = ConfigureTls(*server->ssl_context(), h); !st.ok()) {
+      Stop();
+      return st.WithContext("https listener");
+    }
     Status st = AddListener(std::move(server), h, h.EffectivePort(), "https");
     if (!st.ok()) {
       Stop();

@@ -8,6 +8,8 @@
 // limiting (429), request metrics.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <thread>
@@ -19,6 +21,8 @@
 #include "service/api/router.h"
 #include "service/metrics/metrics.h"
 
+struct ssl_ctx_st;  // OpenSSL's SSL_CTX
+
 namespace httplib {
 class Server;
 }
@@ -29,6 +33,22 @@ inline constexpr size_t kMaxBodyBytes = 8u << 20;  // ABS 3.7: 8 MiB
 
 // The OpenAPI 3 document (api/openapi.yaml), embedded at build time.
 extern const char* const kOpenApiYaml;
+
+// How a listener's timeout settings (service.http / service.https: timeout, read-timeout,
+// write-timeout, idle-timeout) map onto cpp-httplib, which only has per-read and per-write socket
+// timeouts and a keep-alive wait in whole seconds (see TimeoutsFor in api_server.cc for the why).
+inline constexpr int64_t kMaxKeepAliveSeconds = 5;
+struct ListenerTimeouts {
+  std::chrono::milliseconds read{0};   // every socket read of a request (header and body)
+  std::chrono::milliseconds write{0};  // every socket write of a response
+  int64_t keep_alive_seconds = 0;      // wait for the next request on a connection (also the first)
+  bool idle_capped = false;            // idle-timeout was set above kMaxKeepAliveSeconds
+};
+ListenerTimeouts TimeoutsFor(const ListenerConfig& cfg);
+
+// Applies service.https's min-version, cipher-suites, client-auth and client-ca-file to the
+// listener's OpenSSL context. kInvalidArgument naming the setting when one cannot be applied.
+Status ConfigureTls(ssl_ctx_st& ctx, const HttpsServerConfig& https);
 
 class ApiServer {
  public:

@@ -1,0 +1,447 @@
+// Integration tests of the listener settings of aerospike-backup-service (service.http /
+// service.https): the header/read timeouts against a slowloris client on a real socket (plain and
+// TLS), and the HTTPS listener's TLS settings (mTLS client-auth with client-ca-file, min-version,
+// cipher-suites) against an OpenSSL client. Certificates are generated per test with OpenSSL.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+
+#include "service_process.h"
+
+namespace aero::apptest {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// A write to a connection the service closed must fail the test, not kill it.
+const bool kIgnoreSigpipe = [] {
+  signal(SIGPIPE, SIG_IGN);
+  return true;
+}();
+
+std::string ReadText(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
+  for (size_t i = s.find(from); i != std::string::npos; i = s.find(from, i + to.size())) s.replace(i, from.size(), to);
+  return s;
+}
+
+// ---- certificates ----
+struct KeyPair {
+  EVP_PKEY* key = nullptr;
+  X509* cert = nullptr;
+  KeyPair() = default;
+  KeyPair(const KeyPair&) = delete;
+  KeyPair& operator=(const KeyPair&) = delete;
+  ~KeyPair() {
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  }
+};
+
+void AddExt(X509* cert, X509* issuer, int nid, const char* value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+  ASSERT_NE(ext, nullptr) << value;
+  X509_add_ext(cert, ext, -1);
+  X509_EXTENSION_free(ext);
+}
+
+// A P-256 certificate named `cn`, signed by `issuer` (self-signed when null).
+void MakeCert(KeyPair& out, const std::string& cn, const KeyPair* issuer, bool is_ca, int serial) {
+  out.key = EVP_EC_gen("P-256");
+  ASSERT_NE(out.key, nullptr);
+  out.cert = X509_new();
+  X509_set_version(out.cert, 2);
+  ASN1_INTEGER_set(X509_get_serialNumber(out.cert), serial);
+  X509_gmtime_adj(X509_getm_notBefore(out.cert), -60);
+  X509_gmtime_adj(X509_getm_notAfter(out.cert), 3600);
+  X509_set_pubkey(out.cert, out.key);
+  X509_NAME* name = X509_get_subject_name(out.cert);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
+  X509* issuer_cert = issuer ? issuer->cert : out.cert;
+  X509_set_issuer_name(out.cert, X509_get_subject_name(issuer_cert));
+  if (is_ca) {
+    AddExt(out.cert, issuer_cert, NID_basic_constraints, "critical,CA:TRUE");
+    AddExt(out.cert, issuer_cert, NID_key_usage, "critical,keyCertSign,cRLSign");
+  } else {
+    AddExt(out.cert, issuer_cert, NID_basic_constraints, "CA:FALSE");
+    AddExt(out.cert, issuer_cert, NID_subject_alt_name, "IP:127.0.0.1");
+  }
+  ASSERT_GT(X509_sign(out.cert, issuer ? issuer->key : out.key, EVP_sha256()), 0);
+}
+
+void WritePem(const KeyPair& kp, const std::string& cert_path, const std::string& key_path) {
+  FILE* cf = fopen(cert_path.c_str(), "w");
+  ASSERT_NE(cf, nullptr);
+  EXPECT_EQ(PEM_write_X509(cf, kp.cert), 1);
+  fclose(cf);
+  if (key_path.empty()) return;
+  FILE* kf = fopen(key_path.c_str(), "w");
+  ASSERT_NE(kf, nullptr);
+  EXPECT_EQ(PEM_write_PrivateKey(kf, kp.key, nullptr, nullptr, 0, nullptr, nullptr), 1);
+  fclose(kf);
+}
+
+// CA, server and client certificates, plus a client certificate from an unrelated CA.
+struct Pki {
+  TempDir dir;
+  std::string ca, server_cert, server_key, client_cert, client_key, rogue_cert, rogue_key;
+  void Make() {
+    KeyPair ca_kp, server_kp, client_kp, rogue_ca_kp, rogue_kp;
+    MakeCert(ca_kp, "abs-test-ca", nullptr, true, 1);
+    MakeCert(server_kp, "127.0.0.1", &ca_kp, false, 2);
+    MakeCert(client_kp, "abs-client", &ca_kp, false, 3);
+    MakeCert(rogue_ca_kp, "rogue-ca", nullptr, true, 4);
+    MakeCert(rogue_kp, "abs-client", &rogue_ca_kp, false, 5);
+    ca = dir.File("ca.pem");
+    server_cert = dir.File("server.pem");
+    server_key = dir.File("server.key");
+    client_cert = dir.File("client.pem");
+    client_key = dir.File("client.key");
+    rogue_cert = dir.File("rogue.pem");
+    rogue_key = dir.File("rogue.key");
+    WritePem(ca_kp, ca, "");
+    WritePem(server_kp, server_cert, server_key);
+    WritePem(client_kp, client_cert, client_key);
+    WritePem(rogue_kp, rogue_cert, rogue_key);
+  }
+};
+
+// ---- sockets ----
+int ConnectLoopback(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return -1;
+  }
+  timeval tv{10, 0};  // no test read may hang
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  return fd;
+}
+
+// Waits until the peer closes `fd` (EOF or reset); the time it took, or -1 ms when it stayed open
+// for `limit`.
+std::chrono::milliseconds WaitForClose(int fd, std::chrono::milliseconds limit) {
+  auto start = Clock::now();
+  while (Clock::now() - start < limit) {
+    pollfd p{fd, POLLIN, 0};
+    int left = static_cast<int>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(limit - (Clock::now() - start)).count());
+    if (poll(&p, 1, std::max(1, left)) <= 0) continue;
+    char buf[256];
+    ssize_t n = recv(fd, buf, sizeof buf, 0);
+    if (n <= 0) return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+  }
+  return std::chrono::milliseconds(-1);
+}
+
+// An OpenSSL client connection to the HTTPS listener.
+struct TlsOptions {
+  std::string cert, key;       // client certificate (none when empty)
+  std::string ca;              // verify the server against this CA (none when empty)
+  int max_version = 0;         // e.g. TLS1_2_VERSION; 0 = library maximum
+  std::string tls12_ciphers;   // OpenSSL cipher list for TLS <= 1.2 (default when empty)
+};
+struct TlsConn {
+  int fd = -1;
+  SSL_CTX* ctx = nullptr;
+  SSL* ssl = nullptr;
+  std::string error;
+  TlsConn() = default;
+  TlsConn(const TlsConn&) = delete;
+  TlsConn& operator=(const TlsConn&) = delete;
+  ~TlsConn() {
+    if (ssl) SSL_free(ssl);
+    if (ctx) SSL_CTX_free(ctx);
+    if (fd >= 0) close(fd);
+  }
+  static std::string Errors() {
+    std::string out;
+    while (unsigned long e = ERR_get_error()) {
+      char buf[256];
+      ERR_error_string_n(e, buf, sizeof buf);
+      out += std::string(buf) + "; ";
+    }
+    return out;
+  }
+  bool Open(int port, const TlsOptions& o) {
+    ERR_clear_error();
+    ctx = SSL_CTX_new(TLS_client_method());
+    if (o.max_version) SSL_CTX_set_max_proto_version(ctx, o.max_version);
+    if (!o.tls12_ciphers.empty() && SSL_CTX_set_cipher_list(ctx, o.tls12_ciphers.c_str()) != 1) {
+      error = "bad client cipher list";
+      return false;
+    }
+    if (!o.cert.empty() && (SSL_CTX_use_certificate_file(ctx, o.cert.c_str(), SSL_FILETYPE_PEM) != 1 ||
+                            SSL_CTX_use_PrivateKey_file(ctx, o.key.c_str(), SSL_FILETYPE_PEM) != 1)) {
+      error = "cannot load client certificate: " + Errors();
+      return false;
+    }
+    if (!o.ca.empty()) {
+      SSL_CTX_load_verify_locations(ctx, o.ca.c_str(), nullptr);
+      SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    }
+    fd = ConnectLoopback(port);
+    if (fd < 0) {
+      error = "connect failed";
+      return false;
+    }
+    ssl = SSL_new(ctx);
+    SSL_set_fd(ssl, fd);
+    if (SSL_connect(ssl) != 1) {
+      error = "handshake failed: " + Errors();
+      return false;
+    }
+    return true;
+  }
+  bool Write(const std::string& data) {
+    if (SSL_write(ssl, data.data(), static_cast<int>(data.size())) != static_cast<int>(data.size())) {
+      error = "write failed: " + Errors();
+      return false;
+    }
+    return true;
+  }
+  // The whole response until the server closes (requests send Connection: close).
+  std::string ReadAll() {
+    std::string out;
+    char buf[4096];
+    int n;
+    while ((n = SSL_read(ssl, buf, sizeof buf)) > 0) out.append(buf, static_cast<size_t>(n));
+    if (out.empty()) error = "no response: " + Errors();
+    return out;
+  }
+};
+
+// GET /health over TLS; the status line ("HTTP/1.1 200 OK") or "" with `error` set.
+std::string TlsHealth(int port, const TlsOptions& o, std::string* error, std::string* cipher = nullptr,
+                      std::string* version = nullptr) {
+  TlsConn c;
+  std::string line;
+  if (c.Open(port, o) && c.Write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")) {
+    std::string resp = c.ReadAll();
+    line = resp.substr(0, resp.find("\r\n"));
+    if (cipher) *cipher = SSL_get_cipher_name(c.ssl);
+    if (version) *version = SSL_get_version(c.ssl);
+  }
+  *error = c.error;
+  return line;
+}
+
+// A service started from tests/data/service_api/base.yml, with `edit` applied to the YAML text.
+class Service {
+ public:
+  explicit Service(const std::function<std::string(std::string)>& edit) {
+    port_ = FreeLoopbackPort();
+    std::string text = ReadText(std::string(ABS_TEST_DATA) + "/base.yml");
+    text = ReplaceAll(ReplaceAll(text, "@PORT@", std::to_string(port_)), "@DIR@", dir_.path());
+    dir_.Write("config.yml", edit(text));
+  }
+  bool Start() { return proc_.Start({"-c", dir_.File("config.yml")}); }
+  int RunToExit() { return proc_.RunToExit({"-c", dir_.File("config.yml")}); }
+  int port() const { return port_; }
+  ServiceProcess& proc() { return proc_; }
+
+ private:
+  TempDir dir_;
+  int port_ = 0;
+  ServiceProcess proc_;
+};
+
+// The YAML of an https listener on `port` with the PKI's server certificate plus `extra` lines
+// (each indented by 4 spaces), inserted before the logger section.
+std::function<std::string(std::string)> WithHttps(int port, const Pki& pki, const std::string& extra,
+                                                  const std::string& http_extra = "") {
+  const std::string cert = pki.server_cert, key = pki.server_key;
+  return [=](std::string t) {
+    if (!http_extra.empty()) t = ReplaceAll(t, "    rate:\n", http_extra + "    rate:\n");
+    return ReplaceAll(t, "  logger:\n",
+                      "  https:\n    address: 127.0.0.1\n    port: " + std::to_string(port) +
+                          "\n    cert-file: " + cert + "\n    key-file: " + key + "\n" + extra +
+                          "  logger:\n");
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+// A client that sends half a request header and stalls gets no more time than service.http.timeout
+// (here 1 s, far below read-timeout): httplib then answers 400 and closes the connection once the
+// keep-alive wait (idle-timeout, 1 s here) is over. Both listeners; the service keeps answering other
+// clients meanwhile.
+TEST(ServiceSettings, SlowlorisIsDisconnectedAfterHeaderTimeout) {
+  Pki pki;
+  pki.Make();
+  const int https_port = FreeLoopbackPort();
+  const std::string timeouts = "    timeout: 1000\n    read-timeout: 30000\n    idle-timeout: 1000\n";
+  Service svc(WithHttps(https_port, pki, timeouts, timeouts));
+  ASSERT_TRUE(svc.Start()) << svc.proc().output();
+  const std::string half = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+
+  // Plain HTTP.
+  int fd = ConnectLoopback(svc.port());
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(send(fd, half.data(), half.size(), MSG_NOSIGNAL), static_cast<ssize_t>(half.size()));
+  auto sent = Clock::now();
+  httplib::Client other("127.0.0.1", svc.port());
+  other.set_connection_timeout(std::chrono::seconds(5));
+  other.set_read_timeout(std::chrono::seconds(5));
+  auto r = other.Get("/health");
+  ASSERT_TRUE(r) << httplib::to_string(r.error());
+  EXPECT_EQ(r->status, 200);
+  char buf[512];
+  ssize_t n = recv(fd, buf, sizeof buf, 0);  // 10 s receive timeout on the test socket
+  auto answered = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sent);
+  ASSERT_GT(n, 0) << "no answer to the stalled header";
+  EXPECT_EQ(std::string(buf, static_cast<size_t>(n)).rfind("HTTP/1.1 400", 0), 0u);
+  EXPECT_GE(answered.count(), 900);
+  EXPECT_LT(answered.count(), 3000) << "the header wait was not cut at the 1 s timeout";
+  auto waited = WaitForClose(fd, std::chrono::seconds(10));
+  auto total = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sent);
+  close(fd);
+  ASSERT_GE(waited.count(), 0) << "the stalled connection was never closed";
+  EXPECT_LT(total.count(), 4500);
+
+  // HTTPS: the handshake completes, then the request header stalls.
+  TlsConn slow;
+  ASSERT_TRUE(slow.Open(https_port, {})) << slow.error;
+  ASSERT_TRUE(slow.Write(half)) << slow.error;
+  sent = Clock::now();
+  std::string err;
+  EXPECT_EQ(TlsHealth(https_port, {}, &err), "HTTP/1.1 200 OK") << err;
+  std::string reply = slow.ReadAll();  // until the server closes; 10 s receive timeout
+  total = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - sent);
+  EXPECT_EQ(reply.rfind("HTTP/1.1 400", 0), 0u) << reply;
+  EXPECT_GE(total.count(), 900);
+  EXPECT_LT(total.count(), 4500);
+  EXPECT_EQ(svc.proc().Stop(), 0);
+}
+
+// An idle-timeout above what a worker thread may be held is announced at start-up, not silently
+// shortened.
+TEST(ServiceSettings, LongIdleTimeoutIsCappedLoudly) {
+  Service svc([](std::string t) { return ReplaceAll(t, "    rate:\n", "    idle-timeout: 120000\n    rate:\n"); });
+  ASSERT_TRUE(svc.Start()) << svc.proc().output();
+  EXPECT_NE(svc.proc().output().find("idle-timeout 120000 ms is served as 5 s"), std::string::npos)
+      << svc.proc().output();
+  EXPECT_EQ(svc.proc().Stop(), 0);
+}
+
+// client-auth require-and-verify: no certificate or one from another CA is refused, a certificate
+// signed by client-ca-file is served.
+TEST(ServiceSettings, MutualTlsRequiresACertificateFromTheClientCa) {
+  Pki pki;
+  pki.Make();
+  const int https_port = FreeLoopbackPort();
+  Service svc(WithHttps(https_port, pki, "    client-auth: require-and-verify\n    client-ca-file: " + pki.ca + "\n"));
+  ASSERT_TRUE(svc.Start()) << svc.proc().output();
+
+  std::string err;
+  EXPECT_EQ(TlsHealth(https_port, {pki.client_cert, pki.client_key, pki.ca}, &err), "HTTP/1.1 200 OK") << err;
+  // TLS 1.3 clients finish their side of the handshake before the server checks the certificate, so
+  // the refusal may arrive as an alert on the first read: either way no response.
+  EXPECT_EQ(TlsHealth(https_port, {"", "", pki.ca}, &err), "");
+  EXPECT_FALSE(err.empty());
+  EXPECT_EQ(TlsHealth(https_port, {pki.rogue_cert, pki.rogue_key, pki.ca}, &err), "");
+  EXPECT_FALSE(err.empty());
+  // Same over TLS 1.2, where the refusal is part of the handshake.
+  EXPECT_EQ(TlsHealth(https_port, {"", "", pki.ca, TLS1_2_VERSION}, &err), "");
+  EXPECT_NE(err.find("handshake failed"), std::string::npos) << err;
+  EXPECT_EQ(TlsHealth(https_port, {pki.client_cert, pki.client_key, pki.ca, TLS1_2_VERSION}, &err),
+            "HTTP/1.1 200 OK")
+      << err;
+  EXPECT_EQ(svc.proc().Stop(), 0);
+}
+
+// client-auth none (default) and request without a CA serve clients without certificates;
+// require-and-verify without client-ca-file is refused at start-up.
+TEST(ServiceSettings, ClientAuthNoneAndRequest) {
+  Pki pki;
+  pki.Make();
+  for (const std::string mode : {"none", "request"}) {
+    const int https_port = FreeLoopbackPort();
+    Service svc(WithHttps(https_port, pki, "    client-auth: " + mode + "\n"));
+    ASSERT_TRUE(svc.Start()) << svc.proc().output();
+    std::string err;
+    EXPECT_EQ(TlsHealth(https_port, {"", "", pki.ca}, &err), "HTTP/1.1 200 OK") << mode << ": " << err;
+    EXPECT_EQ(TlsHealth(https_port, {pki.rogue_cert, pki.rogue_key, pki.ca}, &err), "HTTP/1.1 200 OK")
+        << mode << ": " << err;
+    EXPECT_EQ(svc.proc().Stop(), 0);
+  }
+  // request with a CA: a presented certificate must verify; none at all is fine.
+  const int https_port = FreeLoopbackPort();
+  Service svc(WithHttps(https_port, pki, "    client-auth: request\n    client-ca-file: " + pki.ca + "\n"));
+  ASSERT_TRUE(svc.Start()) << svc.proc().output();
+  std::string err;
+  EXPECT_EQ(TlsHealth(https_port, {"", "", pki.ca}, &err), "HTTP/1.1 200 OK") << err;
+  EXPECT_EQ(TlsHealth(https_port, {pki.client_cert, pki.client_key, pki.ca}, &err), "HTTP/1.1 200 OK") << err;
+  EXPECT_EQ(TlsHealth(https_port, {pki.rogue_cert, pki.rogue_key, pki.ca}, &err), "");
+  EXPECT_EQ(svc.proc().Stop(), 0);
+}
+
+// min-version 1.3 refuses TLS 1.2 clients; cipher-suites (Go names) restrict TLS 1.2 suites; an
+// unknown suite name stops the service at start-up naming it.
+TEST(ServiceSettings, MinVersionAndCipherSuites) {
+  Pki pki;
+  pki.Make();
+  {
+    const int https_port = FreeLoopbackPort();
+    Service svc(WithHttps(https_port, pki, "    min-version: \"1.3\"\n"));
+    ASSERT_TRUE(svc.Start()) << svc.proc().output();
+    std::string err, cipher, version;
+    EXPECT_EQ(TlsHealth(https_port, {"", "", pki.ca}, &err, &cipher, &version), "HTTP/1.1 200 OK") << err;
+    EXPECT_EQ(version, "TLSv1.3");
+    EXPECT_EQ(TlsHealth(https_port, {"", "", pki.ca, TLS1_2_VERSION}, &err), "");
+    EXPECT_NE(err.find("handshake failed"), std::string::npos) << err;
+    EXPECT_EQ(svc.proc().Stop(), 0);
+  }
+  {
+    const int https_port = FreeLoopbackPort();
+    Service svc(WithHttps(https_port, pki, "    cipher-suites: [TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256]\n"));
+    ASSERT_TRUE(svc.Start()) << svc.proc().output();
+    std::string err, cipher;
+    EXPECT_EQ(TlsHealth(https_port, {"", "", pki.ca, TLS1_2_VERSION, "ECDHE-ECDSA-AES128-GCM-SHA256"}, &err, &cipher),
+              "HTTP/1.1 200 OK")
+        << err;
+    EXPECT_EQ(cipher, "ECDHE-ECDSA-AES128-GCM-SHA256");
+    EXPECT_EQ(TlsHealth(https_port, {"", "", pki.ca, TLS1_2_VERSION, "ECDHE-ECDSA-AES256-GCM-SHA384"}, &err), "");
+    EXPECT_NE(err.find("handshake failed"), std::string::npos) << err;
+    EXPECT_EQ(svc.proc().Stop(), 0);
+  }
+  {
+    Service svc(WithHttps(FreeLoopbackPort(), pki, "    cipher-suites: [TLS_NOT_A_REAL_SUITE]\n"));
+    EXPECT_EQ(svc.RunToExit(), 3);
+    EXPECT_NE(svc.proc().output().find("TLS_NOT_A_REAL_SUITE"), std::string::npos) << svc.proc().output();
+  }
+}
+
+}  // namespace
+}  // namespace aero::apptest
