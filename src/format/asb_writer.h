@@ -26,13 +26,36 @@ struct AsbWriterOptions {
 
 // Encoding into a string (appends to *out); used by AsbWriter, by estimate mode and by benchmarks.
 // Errors (kInvalidArgument / kUnsupported) name the record digest or the bin; *out is then left
-// with whatever was appended so far (AsbWriter discards it).
+// as it was before the call.
 //
 // Record notes: void_time is written as is (seconds since 2010, 0 = never expires; see
 // VoidTimeFromTtl in expiry.h). Bins are written in vector order. A GEOJSON bin's wire header
 // (flags, cell ids) is dropped, only the JSON text is stored. VECTOR bins and language-blob keys
 // have no representation in the format and are rejected with kUnsupported.
 Status EncodeRecord(const Record& record, const AsbWriterOptions& options, std::string* out);
+
+// A record as views, e.g. straight into a scan reply buffer (the backup encodes from there without
+// building a Record). Everything it points to must stay valid during EncodeRecordView.
+struct BinView {
+  std::string_view name;
+  ParticleType type = ParticleType::kNull;
+  std::string_view data;  // wire encoding, as Bin::data
+};
+struct RecordView {
+  std::string_view ns;
+  std::string_view set;  // empty = no set
+  const Digest* digest = nullptr;  // required
+  bool has_key = false;
+  ParticleType key_type = ParticleType::kNull;
+  std::string_view key_data;
+  uint32_t generation = 0;
+  uint32_t void_time = 0;
+  const BinView* bins = nullptr;
+  size_t n_bins = 0;
+};
+// The same bytes (and errors) as EncodeRecord of the equivalent Record. EncodeRecord is this
+// function on a view of the record. On error *out is restored to its size at the call.
+Status EncodeRecordView(const RecordView& record, const AsbWriterOptions& options, std::string* out);
 Status EncodeSecondaryIndex(const SecondaryIndex& index, std::string* out);
 Status EncodeUdf(const UdfModule& udf, std::string* out);
 // "Version 3.1\n# namespace <ns>\n" and, when first_file, "# first-file\n".
