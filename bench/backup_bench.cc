@@ -17,7 +17,7 @@
 //   --host h:port      a real server with an existing set (--set).
 //
 //   backup_bench [--records 100000,1000000] [--parallel P] [--payload B] [--dir D] [--zstd] [--queue-chunks Q]
-//                [--repeat R] [--server-bin PATH [--server-cpus 1] [--bench-cpus 0]] [--host h:port --set S]
+//                [--repeat R] [--steps scan|backup|both] [--server-bin PATH [--server-cpus 1] [--bench-cpus 0]] [--host h:port --set S]
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
@@ -250,6 +250,7 @@ int main(int argc, char** argv) {
   size_t queue_chunks = 0;  // 0 = the engine's default
   std::string server_bin, server_cpus, bench_cpus;
   int repeat = 1;
+  std::string steps = "both";  // scan | backup | both (one step alone: e.g. for callgrind)
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -279,6 +280,12 @@ int main(int argc, char** argv) {
       set = next();
     } else if (a == "--queue-chunks") {
       queue_chunks = std::strtoull(next().c_str(), nullptr, 10);
+    } else if (a == "--steps") {
+      steps = next();
+      if (steps != "scan" && steps != "backup" && steps != "both") {
+        std::fprintf(stderr, "--steps is scan, backup or both\n");
+        return 2;
+      }
     } else if (a == "--repeat") {
       repeat = std::max(1, std::atoi(next().c_str()));
     } else if (a == "--server-bin") {
@@ -291,7 +298,7 @@ int main(int argc, char** argv) {
       zstd = true;
     } else {
       std::fprintf(stderr, "usage: backup_bench [--records N[,N...]] [--parallel P] [--payload B] [--dir D] [--zstd] "
-                           "[--queue-chunks Q] [--repeat R] [--server-bin PATH [--server-cpus L] [--bench-cpus L]] [--host h:port --set S]\n");
+                           "[--queue-chunks Q] [--repeat R] [--steps scan|backup|both] [--server-bin PATH [--server-cpus L] [--bench-cpus L]] [--host h:port --set S]\n");
       return 2;
     }
   }
@@ -363,39 +370,45 @@ int main(int argc, char** argv) {
     std::vector<double> ratios, scan_rates, backup_rates, scan_cpu, backup_cpu;
     for (int rep = 0; rep < repeat; ++rep) {
       // 1. Raw scan: the same partition slices the backup uses, each a Scan into a counting sink.
-      Step scan = Measure([&] {
-        Step st;
-        std::atomic<uint64_t> recs{0}, bytes{0};
-        auto all = backup::SelectPartitions({});
-        auto slices = backup::SplitSlices(*all, parallel);
-        std::vector<std::thread> threads;
-        std::atomic<bool> failed{false};
-        for (auto& slice : slices) {
-          threads.emplace_back([&, slice] {
-            auto state = client::ScanState::FromSnapshot(slice);
-            client::ScanPolicy sp;
-            sp.ns = "test";
-            sp.sets = {set};
-            auto r = client::Scan(**cluster, sp, *state, [&](Record& rec) {
-              recs.fetch_add(1, std::memory_order_relaxed);
-              uint64_t b = 0;
-              for (const auto& bin : rec.bins) b += bin.name.size() + bin.data.size();
-              bytes.fetch_add(b, std::memory_order_relaxed);
-              return Status::Ok();
+      Step scan, bk;
+      if (steps != "backup") {
+        scan = Measure([&] {
+          Step st;
+          std::atomic<uint64_t> recs{0}, bytes{0};
+          auto all = backup::SelectPartitions({});
+          auto slices = backup::SplitSlices(*all, parallel);
+          std::vector<std::thread> threads;
+          std::atomic<bool> failed{false};
+          for (auto& slice : slices) {
+            threads.emplace_back([&, slice] {
+              auto state = client::ScanState::FromSnapshot(slice);
+              client::ScanPolicy sp;
+              sp.ns = "test";
+              sp.sets = {set};
+              auto r = client::Scan(**cluster, sp, *state, [&](Record& rec) {
+                recs.fetch_add(1, std::memory_order_relaxed);
+                uint64_t b = 0;
+                for (const auto& bin : rec.bins) b += bin.name.size() + bin.data.size();
+                bytes.fetch_add(b, std::memory_order_relaxed);
+                return Status::Ok();
+              });
+              if (!r.ok()) {
+                std::fprintf(stderr, "scan: %s\n", r.status().ToString().c_str());
+                failed = true;
+              }
             });
-            if (!r.ok()) {
-              std::fprintf(stderr, "scan: %s\n", r.status().ToString().c_str());
-              failed = true;
-            }
-          });
-        }
-        for (auto& t : threads) t.join();
-        st.records = recs;
-        st.bytes = bytes;
-        if (failed) st.records = 0;
-        return st;
-      }, server_cpu);
-      Print("raw_scan", n, scan);
+          }
+          for (auto& t : threads) t.join();
+          st.records = recs;
+          st.bytes = bytes;
+          if (failed) st.records = 0;
+          return st;
+        }, server_cpu);
+        Print("raw_scan", n, scan);
+        scan_rates.push_back(scan.records / scan.seconds);
+        scan_cpu.push_back(scan.cpu * 1e6 / static_cast<double>(std::max<uint64_t>(1, scan.records)));
+      }
+      if (steps == "scan") continue;
 
       // The backup asks the server for set object counts (progress estimate); on the in-process
       // server that walks the whole store, so its cost is shown separately.
@@ -421,7 +434,7 @@ int main(int argc, char** argv) {
       if (zstd) req.codec.compression = CompressionMode::kZstd;
       Status berr;
       backup::BackupSummary sum;
-      Step bk = Measure([&] {
+      bk = Measure([&] {
         Step st;
         CancelToken cancel;
         auto r = backup::RunBackup(**cluster, **storage, req, cancel);
@@ -437,16 +450,15 @@ int main(int argc, char** argv) {
       std::filesystem::remove_all(out);
       if (!berr.ok()) return Die(berr);
       Print("backup", n, bk);
+      backup_rates.push_back(bk.records / bk.seconds);
+      backup_cpu.push_back(bk.cpu * 1e6 / static_cast<double>(std::max<uint64_t>(1, bk.records)));
+      if (steps != "both") continue;
       double ratio = (bk.records / bk.seconds) / (scan.records / scan.seconds);
       std::printf("summary n=%llu backup_vs_raw_scan=%.2f files=%llu text_mb=%.1f stored_mb=%.1f %s\n",
                   static_cast<unsigned long long>(n), ratio, static_cast<unsigned long long>(sum.files),
                   sum.text_bytes / 1e6, sum.bytes / 1e6, ratio >= 0.9 ? "(target >= 0.90 met)" : "(below 0.90 target)");
       std::fflush(stdout);
       ratios.push_back(ratio);
-      scan_rates.push_back(scan.records / scan.seconds);
-      backup_rates.push_back(bk.records / bk.seconds);
-      scan_cpu.push_back(scan.cpu * 1e6 / static_cast<double>(std::max<uint64_t>(1, scan.records)));
-      backup_cpu.push_back(bk.cpu * 1e6 / static_cast<double>(std::max<uint64_t>(1, bk.records)));
     }
     if (repeat > 1)
       std::printf("median n=%llu runs=%d raw_scan_rec_per_s=%.0f backup_rec_per_s=%.0f backup_vs_raw_scan=%.2f "

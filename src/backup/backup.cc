@@ -253,7 +253,7 @@ class BackupJob {
     Chunk chunk;
     Writer* writer = nullptr;
   };
-  Status Deliver(Stage& stage, Record& rec);
+  Status Deliver(Stage& stage, const proto::MsgView& msg, const proto::RecordFields& fields);
   void WriterLoop(Writer& w);
   void Fail(Status s);
   BackupState BuildState();
@@ -504,22 +504,35 @@ Status BackupJob::WriteChunk(Writer& w, const Chunk& chunk) {
 
 // Runs on the scan threads: encodes the record (the encoders are the scan workers, so encoding
 // scales with --parallel) and appends it to its writer's chunk.
-Status BackupJob::Deliver(Stage& stage, Record& rec) {
+Status BackupJob::Deliver(Stage& stage, const proto::MsgView& msg, const proto::RecordFields& fields) {
   if (aborted_) return Status(ErrorCode::kCancelled, "backup stopped");
   progress_->records_read++;
-  uint16_t pid = PartitionId(rec.digest);
+  uint16_t pid = PartitionId(fields.digest);
+  // The record is encoded straight from the reply bytes: no Record (and no copy of the bins) is made.
+  thread_local std::vector<BinView> bins;
+  bins.resize(msg.ops.size());
+  for (size_t i = 0; i < msg.ops.size(); ++i) bins[i] = BinView{msg.ops[i].name, msg.ops[i].particle, msg.ops[i].value};
+  RecordView view;
+  view.ns = fields.ns;
+  view.set = fields.set;
+  view.digest = &fields.digest;
+  view.has_key = fields.has_key;
+  view.key_type = fields.key_type;
+  view.key_data = fields.key_data;
+  view.generation = msg.header.generation;
+  view.void_time = msg.header.record_ttl;
+  view.bins = bins.data();
+  view.n_bins = bins.size();
   std::lock_guard<std::mutex> lock(stage.mu);
   if (aborted_) return Status(ErrorCode::kCancelled, "backup stopped");
-  // Encoded straight into the chunk; a record that cannot be encoded is cut off again.
-  size_t before = stage.chunk.text.size();
-  Status es = EncodeRecord(rec, AsbWriterOptions{req_.compact}, &stage.chunk.text);
+  // Encoded straight into the chunk; a record that cannot be encoded leaves the chunk as it was.
+  Status es = EncodeRecordView(view, AsbWriterOptions{req_.compact}, &stage.chunk.text);
   if (!es.ok()) {
-    stage.chunk.text.resize(before);
     Status e = es.WithContext("encoding a record of namespace '" + req_.ns + "'");
     Fail(e);
     return e;
   }
-  stage.chunk.records.emplace_back(pid, rec.digest);
+  stage.chunk.records.emplace_back(pid, fields.digest);
   delivered_[pid]++;
   if (stage.chunk.text.size() >= chunk_bytes_) {
     Chunk full = std::move(stage.chunk);
@@ -680,8 +693,10 @@ Result<BackupSummary> BackupJob::Run() {
     for (size_t i = 0; i < slices_.size(); ++i) {
       scans.emplace_back([&, i] {
         Stage* stage = stages[i].get();
-        auto r = client::Scan(cluster_, policy, *slices_[i], [this, stage](Record& rec) { return Deliver(*stage, rec); },
-                              &cancel_);
+        auto r = client::ScanMessages(
+            cluster_, policy, *slices_[i],
+            [this, stage](const proto::MsgView& msg, const proto::RecordFields& f) { return Deliver(*stage, msg, f); },
+            &cancel_);
         if (r.ok()) {
           scan_stats[i] = *r;
         } else {

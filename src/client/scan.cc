@@ -161,9 +161,10 @@ std::string BuildScanRequest(const ScanPolicy& policy, const std::vector<const P
 
 class ScanRunner {
  public:
-  ScanRunner(Cluster& cluster, const ScanPolicy& policy, ScanState& state, const RecordSink& sink,
-             const CancelToken* cancel)
-      : cluster_(cluster), policy_(policy), state_(state), sink_(sink), cancel_(cancel) {}
+  // Exactly one of `sink` and `msg_sink` is set.
+  ScanRunner(Cluster& cluster, const ScanPolicy& policy, ScanState& state, const RecordSink* sink,
+             const MsgSink* msg_sink, const CancelToken* cancel)
+      : cluster_(cluster), policy_(policy), state_(state), sink_(sink), msg_sink_(msg_sink), cancel_(cancel) {}
 
   Result<ScanStats> Run();
 
@@ -186,7 +187,8 @@ class ScanRunner {
   Cluster& cluster_;
   const ScanPolicy& policy_;
   ScanState& state_;
-  const RecordSink& sink_;
+  const RecordSink* sink_;
+  const MsgSink* msg_sink_;
   const CancelToken* cancel_;
   std::vector<int> index_of_pid_ = std::vector<int>(4096, -1);
   std::atomic<uint64_t> delivered_{0};
@@ -200,7 +202,15 @@ Result<ScanStats> Scan(Cluster& cluster, const ScanPolicy& policy, ScanState& st
                        const CancelToken* cancel) {
   if (policy.ns.empty()) return Status(ErrorCode::kInvalidArgument, "scan without a namespace");
   if (!sink) return Status(ErrorCode::kInvalidArgument, "scan without a record sink");
-  ScanRunner r(cluster, policy, state, sink, cancel);
+  ScanRunner r(cluster, policy, state, &sink, nullptr, cancel);
+  return r.Run();
+}
+
+Result<ScanStats> ScanMessages(Cluster& cluster, const ScanPolicy& policy, ScanState& state, const MsgSink& sink,
+                               const CancelToken* cancel) {
+  if (policy.ns.empty()) return Status(ErrorCode::kInvalidArgument, "scan without a namespace");
+  if (!sink) return Status(ErrorCode::kInvalidArgument, "scan without a record sink");
+  ScanRunner r(cluster, policy, state, nullptr, &sink, cancel);
   return r.Run();
 }
 
@@ -368,6 +378,7 @@ Status ScanRunner::ScanNodeStream(NodeJob& job, Connection& conn, Deadline total
   proto::ProtoHeader h;
   std::string body, inflated;
   proto::MsgView msg;
+  proto::RecordFields fields;
   Record rec;
   for (;;) {
     // Each chunk must arrive within the socket timeout (the server sends at least every chunk).
@@ -416,12 +427,13 @@ Status ScanRunner::ScanNodeStream(NodeJob& job, Connection& conn, Deadline total
         // The scan could not start (bad parameters, unknown namespace, ...): one message, no LAST.
         return ServerError(hd.result_code, "scan rejected");
       }
-      Status rs = proto::MsgToRecord(msg, rec);
+      Status rs = sink_ ? proto::MsgToRecord(msg, rec) : proto::ParseRecordFields(msg, fields);
       if (!rs.ok()) {
         conn.MarkBroken();
         return rs.WithContext("scan record");
       }
-      uint16_t pid = PartitionId(rec.digest);
+      const Digest d = sink_ ? rec.digest : fields.digest;
+      uint16_t pid = PartitionId(d);
       if (!mine[pid]) {
         conn.MarkBroken();
         return Status(ErrorCode::kProtocol, "node sent a record of partition " + std::to_string(pid) +
@@ -446,8 +458,7 @@ Status ScanRunner::ScanNodeStream(NodeJob& job, Connection& conn, Deadline total
       } else {
         delivered_.fetch_add(1);
       }
-      Digest d = rec.digest;
-      Status ss = sink_(rec);
+      Status ss = sink_ ? (*sink_)(rec) : (*msg_sink_)(msg, fields);
       if (!ss.ok()) {
         delivered_.fetch_sub(1);
         conn.MarkBroken();  // the rest of the stream is abandoned

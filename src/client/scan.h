@@ -18,6 +18,7 @@
 #include "common/cancel.h"
 #include "common/record.h"
 #include "common/status.h"
+#include "protocol/message.h"
 
 namespace aero::client {
 
@@ -87,6 +88,12 @@ struct ScanPolicy {
 // scan and is returned by Scan(). A sink may block to apply back-pressure.
 using RecordSink = std::function<Status(Record& record)>;
 
+// Sink for records as the parsed reply messages, for consumers that encode straight from the wire
+// bytes (the backup): no Record is built. `msg` and everything `fields` points to are valid only
+// during the call; `fields` were validated as MsgToRecord validates them. Same contract as
+// RecordSink otherwise.
+using MsgSink = std::function<Status(const proto::MsgView& msg, const proto::RecordFields& fields)>;
+
 // A sink pushing into a bounded queue; blocks while it is full. The queue being closed, or `cancel`
 // (if given) being cancelled while the sink waits for room, ends the scan with kCancelled.
 RecordSink QueueSink(BoundedQueue<Record>& queue, const CancelToken* cancel = nullptr);
@@ -107,5 +114,8 @@ std::string BuildScanRequest(const ScanPolicy& policy, const std::vector<const P
 // On return `state` holds the progress, also after an error or a cancel.
 Result<ScanStats> Scan(Cluster& cluster, const ScanPolicy& policy, ScanState& state, const RecordSink& sink,
                        const CancelToken* cancel = nullptr);
+// The same scan delivering messages instead of Records.
+Result<ScanStats> ScanMessages(Cluster& cluster, const ScanPolicy& policy, ScanState& state, const MsgSink& sink,
+                               const CancelToken* cancel = nullptr);
 
 }  // namespace aero::client

@@ -3,6 +3,8 @@
 
 #include <zlib.h>
 
+#include <cstring>
+
 #include "common/bytes.h"
 
 namespace aero::proto {
@@ -117,28 +119,36 @@ Status ParseMsg(ByteReader& r, MsgView& out) {
       !r.u32be(h.generation) || !r.u32be(h.record_ttl) || !r.u32be(h.transaction_ttl) ||
       !r.u16be(h.n_fields) || !r.u16be(h.n_ops))
     return truncated("header");
-  out.fields.reserve(h.n_fields);
+  // Sized once and filled in place (the vectors keep their capacity across the messages of a
+  // scan); trimmed to what was parsed if the message turns out truncated.
+  out.fields.resize(h.n_fields);
   for (uint16_t i = 0; i < h.n_fields; ++i) {
     uint32_t sz = 0;
-    FieldView f;
-    std::string_view data;
-    if (!r.u32be(sz)) return truncated("field size");
-    if (sz < 1) return Status(ErrorCode::kProtocol, "field of size 0");
-    if (!r.u8(f.type) || !r.bytes(sz - 1, f.data)) return truncated("field data");
-    out.fields.push_back(f);
+    FieldView& f = out.fields[i];
+    auto fail = [&](Status s) {
+      out.fields.resize(i);
+      out.ops.clear();
+      return s;
+    };
+    if (!r.u32be(sz)) return fail(truncated("field size"));
+    if (sz < 1) return fail(Status(ErrorCode::kProtocol, "field of size 0"));
+    if (!r.u8(f.type) || !r.bytes(sz - 1, f.data)) return fail(truncated("field data"));
   }
-  out.ops.reserve(h.n_ops);
+  out.ops.resize(h.n_ops);
   for (uint16_t i = 0; i < h.n_ops; ++i) {
     uint32_t sz = 0;
-    OpView op;
+    OpView& op = out.ops[i];
     uint8_t particle = 0, name_len = 0;
-    if (!r.u32be(sz)) return truncated("op size");
-    if (sz < 4) return Status(ErrorCode::kProtocol, "op size " + std::to_string(sz) + " below 4");
-    if (!r.u8(op.op_type) || !r.u8(particle) || !r.u8(op.flags) || !r.u8(name_len)) return truncated("op header");
-    if (name_len > sz - 4) return Status(ErrorCode::kProtocol, "op name longer than op");
+    auto fail = [&](Status s) {
+      out.ops.resize(i);
+      return s;
+    };
+    if (!r.u32be(sz)) return fail(truncated("op size"));
+    if (sz < 4) return fail(Status(ErrorCode::kProtocol, "op size " + std::to_string(sz) + " below 4"));
+    if (!r.u8(op.op_type) || !r.u8(particle) || !r.u8(op.flags) || !r.u8(name_len)) return fail(truncated("op header"));
+    if (name_len > sz - 4) return fail(Status(ErrorCode::kProtocol, "op name longer than op"));
     op.particle = static_cast<ParticleType>(particle);
-    if (!r.bytes(name_len, op.name) || !r.bytes(sz - 4 - name_len, op.value)) return truncated("op value");
-    out.ops.push_back(op);
+    if (!r.bytes(name_len, op.name) || !r.bytes(sz - 4 - name_len, op.value)) return fail(truncated("op value"));
   }
   return Status::Ok();
 }
@@ -186,29 +196,46 @@ Result<std::string> CompressProto(std::string_view proto) {
   return out;
 }
 
-Status MsgToRecord(const MsgView& msg, Record& rec) {
-  rec.ns.clear();
-  rec.set.clear();
-  rec.key.reset();
+Status ParseRecordFields(const MsgView& msg, RecordFields& out) {
+  out.ns = {};
+  out.set = {};
+  out.has_key = false;
+  out.key_type = ParticleType::kNull;
+  out.key_data = {};
   bool have_digest = false;
   for (const auto& f : msg.fields) {
     switch (f.type) {
-      case kFieldNamespace: rec.ns.assign(f.data); break;
-      case kFieldSet: rec.set.assign(f.data); break;
+      case kFieldNamespace: out.ns = f.data; break;
+      case kFieldSet: out.set = f.data; break;
       case kFieldDigest:
         if (f.data.size() != 20)
           return Status(ErrorCode::kProtocol, "DIGEST field of " + std::to_string(f.data.size()) + " bytes");
-        std::copy(f.data.begin(), f.data.end(), reinterpret_cast<char*>(rec.digest.data()));
+        std::memcpy(out.digest.data(), f.data.data(), 20);
         have_digest = true;
         break;
       case kFieldKey:
         if (f.data.empty()) return Status(ErrorCode::kProtocol, "empty KEY field");
-        rec.key = UserKey{static_cast<ParticleType>(static_cast<uint8_t>(f.data[0])), std::string(f.data.substr(1))};
+        out.has_key = true;
+        out.key_type = static_cast<ParticleType>(static_cast<uint8_t>(f.data[0]));
+        out.key_data = f.data.substr(1);
         break;
       default: break;  // unknown fields are skipped, as the server does
     }
   }
   if (!have_digest) return Status(ErrorCode::kProtocol, "record without DIGEST field");
+  return Status::Ok();
+}
+
+Status MsgToRecord(const MsgView& msg, Record& rec) {
+  RecordFields f;
+  ABS_RETURN_IF_ERROR(ParseRecordFields(msg, f));
+  rec.ns.assign(f.ns);
+  rec.set.assign(f.set);
+  rec.digest = f.digest;
+  if (f.has_key)
+    rec.key = UserKey{f.key_type, std::string(f.key_data)};
+  else
+    rec.key.reset();
   rec.generation = msg.header.generation;
   rec.void_time = msg.header.record_ttl;
   rec.bins.resize(msg.ops.size());

@@ -98,7 +98,20 @@ Result<std::string> CompressProto(std::string_view proto);
 
 // ---- Records ------------------------------------------------------------------------------
 
-// Fills a Record from a record-kind message (fields NAMESPACE, DIGEST, SET, KEY; ops = bins).
+// The record fields of a record-kind message (NAMESPACE, SET, DIGEST, KEY) as views into the
+// message; the last of a repeated field wins. kProtocol for a missing or malformed DIGEST or an
+// empty KEY field.
+struct RecordFields {
+  std::string_view ns;
+  std::string_view set;
+  Digest digest{};
+  bool has_key = false;
+  ParticleType key_type = ParticleType::kNull;
+  std::string_view key_data;
+};
+Status ParseRecordFields(const MsgView& msg, RecordFields& out);
+
+// Fills a Record from a record-kind message (ParseRecordFields; header generation and TTL; ops = bins).
 Status MsgToRecord(const MsgView& msg, Record& out);
 
 // ---- Admin messages (type 2) ----------------------------------------------------------------
