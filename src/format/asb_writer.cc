@@ -1,6 +1,7 @@
 // .asb encoder: the exact byte layout asbackup 4.5.8 produces (enc_text.c semantics, asb-format.md).
 #include "format/asb_writer.h"
 
+#include <bit>
 #include <charconv>
 #include <cstring>
 #include <vector>
@@ -33,13 +34,16 @@ void AppendRaw(std::string_view payload, std::string* out) {
 
 constexpr char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
-// Two base64 letters for each 12-bit value: 3 input bytes become two table loads.
+// Two base64 letters for each 12-bit value, as they lie in memory (first letter in the low byte on
+// little-endian machines): 3 input bytes become two table loads.
 struct B64Pairs {
-  char v[4096][2];
+  uint16_t v[4096];
   constexpr B64Pairs() : v() {
     for (int i = 0; i < 4096; ++i) {
-      v[i][0] = kB64[i >> 6];
-      v[i][1] = kB64[i & 63];
+      auto first = static_cast<uint16_t>(static_cast<unsigned char>(kB64[i >> 6]));
+      auto second = static_cast<uint16_t>(static_cast<unsigned char>(kB64[i & 63]));
+      v[i] = std::endian::native == std::endian::little ? static_cast<uint16_t>(first | (second << 8))
+                                                        : static_cast<uint16_t>((first << 8) | second);
     }
   }
 };
@@ -50,10 +54,23 @@ constexpr size_t Base64Len(size_t n) { return (n + 2) / 3 * 4; }
 char* PutBase64(char* p, std::string_view in) {
   auto b = reinterpret_cast<const unsigned char*>(in.data());
   size_t n = in.size(), i = 0;
+  if constexpr (std::endian::native == std::endian::little) {
+    // 6 input bytes per step from one 8-byte load (the 2 extra bytes are read, not used), 8 letters
+    // out with one store.
+    for (; i + 8 <= n; i += 6) {
+      uint64_t w;
+      std::memcpy(&w, b + i, 8);
+      w = __builtin_bswap64(w);
+      uint64_t o = uint64_t{kB64Pairs.v[(w >> 52) & 4095]} | (uint64_t{kB64Pairs.v[(w >> 40) & 4095]} << 16) |
+                   (uint64_t{kB64Pairs.v[(w >> 28) & 4095]} << 32) | (uint64_t{kB64Pairs.v[(w >> 16) & 4095]} << 48);
+      std::memcpy(p, &o, 8);
+      p += 8;
+    }
+  }
   for (; i + 3 <= n; i += 3) {
     uint32_t v = (uint32_t{b[i]} << 16) | (uint32_t{b[i + 1]} << 8) | b[i + 2];
-    std::memcpy(p, kB64Pairs.v[v >> 12], 2);
-    std::memcpy(p + 2, kB64Pairs.v[v & 4095], 2);
+    std::memcpy(p, &kB64Pairs.v[v >> 12], 2);
+    std::memcpy(p + 2, &kB64Pairs.v[v & 4095], 2);
     p += 4;
   }
   if (n - i == 1) {
@@ -81,9 +98,16 @@ char* PutU64(char* p, uint64_t v) { return std::to_chars(p, p + 20, v).ptr; }
 char* PutI64(char* p, int64_t v) { return std::to_chars(p, p + 20, v).ptr; }
 
 // Up to 2x the token: a backslash before every '\\', ' ' and '\n'.
+struct EscapeTable {
+  bool v[256];
+  constexpr EscapeTable() : v() { v['\\'] = v[' '] = v['\n'] = true; }
+};
+constexpr EscapeTable kEscape;
+
 char* PutEscaped(char* p, std::string_view token) {
   for (char c : token) {
-    if (c == '\\' || c == ' ' || c == '\n') *p++ = '\\';
+    *p = '\\';
+    p += kEscape.v[static_cast<unsigned char>(c)];  // the backslash stays only where needed
     *p++ = c;
   }
   return p;

@@ -177,6 +177,40 @@ TEST(EncoderEquality, ViewOfWireBytesEncodesLikeTheRecord) {
   }
 }
 
+// Every blob length up to 100 (the base64 path takes 6 bytes per step while 8 can be read, then 3,
+// then the padded tail) and every escaped character in every position of a short name.
+TEST(EncoderEquality, EveryBase64LengthAndEscapePosition) {
+  std::mt19937_64 rng(3);
+  for (size_t len = 0; len <= 100; ++len) {
+    std::string v(len, '\0');
+    for (auto& c : v) c = static_cast<char>(rng());
+    Record r;
+    r.ns = "test";
+    r.digest = Digest{};
+    r.digest[0] = static_cast<uint8_t>(len);
+    r.key = UserKey{ParticleType::kBlob, v};
+    r.bins.push_back(Bin{"b", ParticleType::kBlob, v});
+    r.bins.push_back(Bin{"l", ParticleType::kList, v.substr(len / 2)});
+    std::string want, got;
+    ASSERT_TRUE(testing::reference::EncodeRecord(r, {}, &want).ok());
+    ASSERT_TRUE(EncodeRecord(r, {}, &got).ok());
+    ASSERT_EQ(want, got) << "length " << len;
+  }
+  for (char special : {'\\', ' ', '\n'})
+    for (size_t pos = 0; pos < 5; ++pos) {
+      std::string name = "abcd";
+      name.insert(pos, 1, special);
+      Record r;
+      r.ns = name;
+      r.set = name;
+      r.bins.push_back(Bin{name, ParticleType::kNull, ""});
+      std::string want, got;
+      ASSERT_TRUE(testing::reference::EncodeRecord(r, {}, &want).ok());
+      ASSERT_TRUE(EncodeRecord(r, {}, &got).ok());
+      ASSERT_EQ(want, got) << "special " << int(special) << " at " << pos;
+    }
+}
+
 TEST(EncoderEquality, ViewWithoutDigestIsAnError) {
   RecordView v;
   v.ns = "test";
