@@ -19,6 +19,7 @@
 #include "service/api/config_store.h"
 #include "service/config/config_io.h"
 #include "service/jobs/backup_service.h"
+#include "service/jobs/connections.h"
 #include "service/metrics/metrics.h"
 
 #ifndef ABS_VERSION
@@ -103,6 +104,11 @@ int Run(const std::string& location, bool remote) {
     return 1;
   }
   api::ApiServer server(store, *ops, registry, abs_metrics, kVersion);
+  // POST /v1/config/clusters/check-connectivity connects exactly as a backup would, then lets go.
+  server.SetClusterProbe([](const Cluster& cluster) -> Status {
+    auto connected = jobs::ConnectCluster(cluster);
+    return connected.ok() ? Status::Ok() : connected.status();
+  });
   if (Status st = server.Start(config.service); !st.ok()) {
     spdlog::error("cannot start the REST API: {}", st.message());
     return 3;

@@ -238,6 +238,31 @@ void ApiServer::RegisterConfigRoutes() {
       res.status = 204;
     });
   }
+  // Connectivity probe for a cluster body (intermediate ABS 3.x builds): the body is read as POST
+  // /v1/config/clusters/{name} reads it, validated alone, then connected to. Registered before the
+  // collection routes' {name} patterns; the more literal pattern wins anyway (router.h).
+  router_.Add("POST", "/v1/config/clusters/check-connectivity", [this](const ApiRequest& req, ApiResponse& res) {
+    if (!RequireBody(req, res)) return;
+    std::vector<ConfigIssue> warnings;
+    auto cluster = ClusterFromJson(req.body, &warnings);
+    if (!cluster.ok()) return TextError(res, 400, cluster.status().message());
+    for (const auto& w : warnings) spdlog::warn("check-connectivity: ABS 2.0 form converted: {}", w.ToString());
+    // "[secret]" (a redacted GET answer sent back) names no stored value here: refused, not sent.
+    if (Status st = RestoreRedactedSecrets(*cluster, nullptr); !st.ok()) return TextError(res, 400, st.message());
+    Config alone;
+    alone.clusters.emplace("check-connectivity", *cluster);
+    if (Status st = CheckConfig(alone); !st.ok()) return TextError(res, 400, st.message());
+    if (!cluster_probe_) {
+      return TextError(res, 503, "cluster connectivity check not available: no cluster client in this build");
+    }
+    Status st = cluster_probe_(*cluster);
+    if (!st.ok()) {
+      spdlog::info("check-connectivity: {}", st.message());
+      return TextError(res, 500, "cluster connectivity check failed: " + st.message());
+    }
+    res.status = 200;
+  });
+
   for (bool disable : {false, true}) {
     router_.Add("PUT", std::string("/v1/config/routines/{name}/") + (disable ? "disable" : "enable"),
                 [this, disable](const ApiRequest& req, ApiResponse& res) {
@@ -317,6 +342,8 @@ void ApiServer::RegisterBackupRoutes() {
   router_.Add("POST", "/v1/backups/full/{name}", trigger(BackupType::kFull));
   router_.Add("POST", "/v1/backups/incremental/{name}", trigger(BackupType::kIncremental));
   router_.Add("POST", "/v1/backups/schedule/{name}", trigger(BackupType::kFull));  // deprecated alias
+  // Deprecated alias of incremental on-demand (intermediate ABS 3.x builds).
+  router_.Add("POST", "/v1/backups/schedule/incremental/{name}", trigger(BackupType::kIncremental));
 
   router_.Add("GET", "/v1/backups/currentBackup/{name}",
               [this, routine_exists, not_found](const ApiRequest& req, ApiResponse& res) {

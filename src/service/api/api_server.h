@@ -59,6 +59,12 @@ class ApiServer {
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
 
+  // How POST /v1/config/clusters/check-connectivity reaches a cluster: connect with the cluster's
+  // settings (seeds, credentials, TLS, conn-timeout), OK when it answered. The executable wires the
+  // client in (jobs::ConnectCluster); without a probe the route answers 503. Set before Start().
+  using ClusterProbe = std::function<Status(const Cluster&)>;
+  void SetClusterProbe(ClusterProbe probe) { cluster_probe_ = std::move(probe); }
+
   // Every registered route as "METHOD /pattern" (without context path), in registration order.
   std::vector<std::string> RouteList() const;
 
@@ -87,6 +93,7 @@ class ApiServer {
   std::string version_;
   Router router_;
   std::string openapi_json_;
+  ClusterProbe cluster_probe_;
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<std::string> endpoints_;
 };
