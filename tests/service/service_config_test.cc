@@ -583,6 +583,36 @@ TEST(ConfigV2, ConvertsWithWarnings) {
   EXPECT_EQ(yaml.find("min_part_size"), std::string::npos);
 }
 
+// The configuration files of the ABS 2.0 README (tests/data/service/abs20-readme): storage
+// `type: 0` / `1` (readme-config.yml, written from the README's GET answers) and `"local"` /
+// `"aws-s3"` (config/config.yml) parse and validate, with one warning per converted storage.
+TEST(ConfigV2, Abs20ReadmeConfigFiles) {
+  for (const char* file : {"readme-config.yml", "upstream-config.yml", "upstream-minio-config.yml"}) {
+    SCOPED_TRACE(file);
+    auto r = ParseConfigYaml(ReadFile(kData + "/abs20-readme/" + file), TestOptions());
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(ValidateConfig(r->config, TestOptions()).empty()) << Dump(ValidateConfig(r->config, TestOptions()));
+    for (const auto& [name, st] : r->config.storage) {
+      EXPECT_TRUE(HasIssue(r->warnings, "storage." + name + ".type", "converted to")) << Dump(r->warnings);
+      if (const auto* s3 = std::get_if<S3Storage>(&st.backend)) {
+        EXPECT_EQ(s3->bucket, "as-backup-bucket");
+        EXPECT_EQ(s3->s3_region, "eu-central-1");
+        EXPECT_EQ(s3->s3_profile, "minio");
+      } else {
+        ASSERT_TRUE(std::holds_alternative<LocalStorage>(st.backend)) << name;
+      }
+    }
+  }
+  Config readme = ParseOk(ReadFile(kData + "/abs20-readme/readme-config.yml"));
+  ASSERT_EQ(readme.storage.count("local"), 1u);
+  EXPECT_EQ(std::get<LocalStorage>(readme.storage.at("local").backend).path, "./localStorage");
+  ASSERT_EQ(readme.storage.count("minio"), 1u);
+  EXPECT_EQ(std::get<S3Storage>(readme.storage.at("minio").backend).path, "storage1");
+  // Other integers are still an error naming the field.
+  EXPECT_NE(ParseError("storage: {s: {type: 2, path: /x}}").find("storage.s.type: invalid storage type"),
+            std::string::npos);
+}
+
 TEST(ConfigV2, RejectedInStrictMode) {
   ParseOptions strict = TestOptions();
   strict.accept_v2 = false;
