@@ -6,10 +6,100 @@
 #include <fstream>
 #include <sstream>
 
+#include "secrets/secret_ref.h"
 #include "service/config/config_io.h"
 #include "storage/factory.h"
 
 namespace aero::service::api {
+
+// ---- secrets ----
+
+Result<secrets::SecretAgentConfig> SecretAgentConfigFor(const SecretAgent& agent, const std::string& where) {
+  secrets::SecretAgentConfig c;
+  if (!agent.connection_type) {
+    return Status(ErrorCode::kInvalidArgument, where + ": connection-type is required (tcp or unix)");
+  }
+  auto transport = secrets::ParseTransport(*agent.connection_type);
+  if (!transport.ok()) return transport.status().WithContext(where);
+  c.transport = *transport;
+  c.address = agent.address.value_or("");
+  if (agent.port) c.port = *agent.port;
+  // ABS leaves 0 as "no deadline"; here every agent request is bounded, so 0 means the default.
+  int64_t timeout = agent.EffectiveTimeoutMs();
+  c.timeout = std::chrono::milliseconds(timeout > 0 ? timeout : kDefaultSecretAgentTimeoutMs);
+  c.tls_ca_file = agent.tls_ca_file.value_or("");
+  c.is_base64 = agent.is_base64.value_or(false);
+  if (Status st = c.Validate(); !st.ok()) return st.WithContext(where);
+  return c;
+}
+
+SecretResolver::SecretResolver(std::map<std::string, SecretAgent> agents, std::optional<SecretAgent> run_agent,
+                               std::string run_agent_label)
+    : agents_(std::move(agents)), run_agent_(std::move(run_agent)), run_agent_label_(std::move(run_agent_label)) {}
+
+Result<SecretResolver> SecretResolver::ForRun(const Config& config, const std::optional<std::string>& agent_name,
+                                              const std::optional<SecretAgent>& inline_agent) {
+  if (agent_name && !agent_name->empty()) {
+    auto it = config.secret_agents.find(*agent_name);
+    if (it == config.secret_agents.end()) {
+      return Status(ErrorCode::kInvalidArgument, "secret agent \"" + *agent_name + "\" is not configured");
+    }
+    return SecretResolver(config.secret_agents, it->second, "secret agent \"" + *agent_name + "\"");
+  }
+  if (inline_agent) return SecretResolver(config.secret_agents, *inline_agent, "the inline secret-agent");
+  return SecretResolver(config.secret_agents, std::nullopt);
+}
+
+Result<std::string> SecretResolver::Resolve(const std::optional<std::string>& value, const std::string& field,
+                                            const std::optional<SecretAgent>& inline_agent,
+                                            const std::optional<std::string>& agent_name) const {
+  if (!value) return std::string();
+  return Resolve(std::string_view(*value), field, inline_agent, agent_name);
+}
+
+Result<std::string> SecretResolver::Resolve(std::string_view value, const std::string& field,
+                                            const std::optional<SecretAgent>& inline_agent,
+                                            const std::optional<std::string>& agent_name) const {
+  if (!secrets::IsSecretRef(value)) return std::string(value);
+  auto ref = secrets::ParseSecretRef(value);
+  if (!ref.ok()) return ref.status().WithContext(field);
+  const SecretAgent* agent = nullptr;
+  std::string label;
+  if (inline_agent) {
+    agent = &*inline_agent;
+    label = field + " (inline secret-agent)";
+  } else if (agent_name && !agent_name->empty()) {
+    auto it = agents_.find(*agent_name);
+    if (it == agents_.end()) {
+      return Status(ErrorCode::kInvalidArgument,
+                    field + ": secret-agent-name \"" + *agent_name + "\" is not among the configured secret-agents");
+    }
+    agent = &it->second;
+    label = field + " (secret agent \"" + *agent_name + "\")";
+  } else if (run_agent_) {
+    agent = &*run_agent_;
+    label = field + " (" + run_agent_label_ + ")";
+  } else {
+    return Status(ErrorCode::kInvalidArgument,
+                  field + ": " + ref->ToString() +
+                      " is a Secret Agent reference but no agent is set: give secret-agent or secret-agent-name");
+  }
+  ABS_ASSIGN_OR_RETURN(auto config, SecretAgentConfigFor(*agent, label));
+  auto secret = secrets::SecretAgentClient(std::move(config)).GetSecret(*ref);
+  if (!secret.ok()) return secret.status().WithContext(label);
+  return secret;
+}
+
+Result<std::string> SecretResolver::ResolveRunSecret(std::string_view reference, const std::string& field) const {
+  if (!secrets::IsSecretRef(reference)) {
+    return Status(ErrorCode::kInvalidArgument,
+                  field + ": \"" + std::string(reference) + "\" is not a secrets:<resource>:<key> reference");
+  }
+  if (!run_agent_) {
+    return Status(ErrorCode::kInvalidArgument, field + ": needs the routine's (or restore request's) secret-agent");
+  }
+  return Resolve(reference, field);
+}
 
 namespace {
 
@@ -70,13 +160,19 @@ class StorageObjectSource : public ConfigSource {
 
 bool IsUrl(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
 
-Status NoSecretRef(const std::optional<std::string>& v, const char* field) {
-  if (v && v->rfind(kSecretRefPrefix, 0) == 0) {
-    return Status(ErrorCode::kUnsupported,
-                  std::string("remote configuration descriptor: ") + field +
-                      ": secrets: references cannot be resolved before the configuration is loaded");
+// A cloud key of the remote descriptor: literal, or a secrets: reference fetched through the
+// descriptor's inline secret-agent. A secret-agent-name cannot be used: the named agents are
+// defined in the configuration this descriptor leads to, which is not loaded yet.
+Result<std::string> DescriptorSecret(const std::optional<std::string>& value, const char* field,
+                                     const std::optional<SecretAgent>& agent,
+                                     const std::optional<std::string>& agent_name) {
+  const std::string where = std::string("remote configuration descriptor: ") + field;
+  if (value && secrets::IsSecretRef(*value) && !agent && agent_name) {
+    return Status(ErrorCode::kInvalidArgument,
+                  where + ": secret-agent-name \"" + *agent_name +
+                      "\" cannot be resolved before the configuration is loaded; give an inline secret-agent");
   }
-  return Status::Ok();
+  return SecretResolver().Resolve(value, where, agent, std::nullopt);
 }
 
 // The object key of the config: descriptor `path`, without a leading '/'.
@@ -100,34 +196,33 @@ Result<std::unique_ptr<ConfigSource>> FromDescriptor(const Storage& s, const std
     }
     return std::unique_ptr<ConfigSource>(new LocalFileSource(local->path));
   } else if (const auto* s3 = std::get_if<S3Storage>(&s.backend)) {
-    ABS_RETURN_IF_ERROR(NoSecretRef(s3->access_key_id, "access-key-id"));
-    ABS_RETURN_IF_ERROR(NoSecretRef(s3->secret_access_key, "secret-access-key"));
     uri.kind = StorageUri::Kind::kS3;
     uri.bucket = s3->bucket;
     opts.s3.region = s3->s3_region;
     opts.s3.endpoint_override = s3->s3_endpoint_override.value_or("");
     opts.s3.profile = s3->s3_profile.value_or("");
-    opts.s3.access_key_id = s3->access_key_id.value_or("");
-    opts.s3.secret_access_key = s3->secret_access_key.value_or("");
+    ABS_ASSIGN_OR_RETURN(opts.s3.access_key_id, DescriptorSecret(s3->access_key_id, "access-key-id",
+                                                                  s3->secret_agent, s3->secret_agent_name));
+    ABS_ASSIGN_OR_RETURN(opts.s3.secret_access_key, DescriptorSecret(s3->secret_access_key, "secret-access-key",
+                                                                      s3->secret_agent, s3->secret_agent_name));
     ABS_ASSIGN_OR_RETURN(key, KeyOf(s3->path));
   } else if (const auto* az = std::get_if<AzureStorage>(&s.backend)) {
-    ABS_RETURN_IF_ERROR(NoSecretRef(az->account_key, "account-key"));
-    ABS_RETURN_IF_ERROR(NoSecretRef(az->client_secret, "client-secret"));
     uri.kind = StorageUri::Kind::kAzure;
     uri.bucket = az->container_name;
     opts.azure.endpoint = az->endpoint;
     opts.azure.account_name = az->account_name.value_or("");
-    opts.azure.account_key = az->account_key.value_or("");
+    ABS_ASSIGN_OR_RETURN(opts.azure.account_key, DescriptorSecret(az->account_key, "account-key", az->secret_agent,
+                                                                   az->secret_agent_name));
     opts.azure.tenant_id = az->tenant_id.value_or("");
     opts.azure.client_id = az->client_id.value_or("");
-    opts.azure.client_secret = az->client_secret.value_or("");
+    ABS_ASSIGN_OR_RETURN(opts.azure.client_secret, DescriptorSecret(az->client_secret, "client-secret",
+                                                                     az->secret_agent, az->secret_agent_name));
     ABS_ASSIGN_OR_RETURN(key, KeyOf(az->path));
   } else if (const auto* g = std::get_if<GcpStorage>(&s.backend)) {
-    ABS_RETURN_IF_ERROR(NoSecretRef(g->key, "key"));
     uri.kind = StorageUri::Kind::kGcs;
     uri.bucket = g->bucket_name;
     opts.gcs.key_file_path = g->key_file_path.value_or("");
-    opts.gcs.key_json = g->key.value_or("");
+    ABS_ASSIGN_OR_RETURN(opts.gcs.key_json, DescriptorSecret(g->key, "key", g->secret_agent, g->secret_agent_name));
     opts.gcs.endpoint = g->endpoint.value_or("");
     ABS_ASSIGN_OR_RETURN(key, KeyOf(g->path));
   }

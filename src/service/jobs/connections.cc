@@ -29,30 +29,36 @@ Result<std::string> ReadTextFile(const std::string& path, const std::string& wha
   return ss.str();
 }
 
-// A literal value or, for secrets, refuse Secret Agent references (no agent client in this build).
-Result<std::string> Literal(const std::optional<std::string>& value, const std::string& field) {
-  if (!value) return std::string();
-  if (value->rfind(kSecretRefPrefix, 0) == 0) {
-    return Status(ErrorCode::kUnsupported, field + ": Secret Agent references (" + *value +
-                                               ") are not supported by this build");
-  }
-  return *value;
-}
-
-// TLS key-file-password: "env:VAR", "file:PATH" or the passphrase itself.
-Result<std::string> KeyPassword(const std::optional<std::string>& value) {
+// TLS key-file-password: "env:VAR", "file:PATH", a secrets: reference or the passphrase itself.
+Result<std::string> KeyPassword(const std::optional<std::string>& value, const api::SecretResolver& secrets,
+                                const std::string& field, const Credentials* credentials) {
   if (!value) return std::string();
   if (value->rfind("env:", 0) == 0) {
     const char* v = std::getenv(value->substr(4).c_str());
-    if (!v) return Status(ErrorCode::kInvalidArgument, "tls key-file-password: environment variable " +
+    if (!v) return Status(ErrorCode::kInvalidArgument, field + ": environment variable " +
                                                            value->substr(4) + " is not set");
     return std::string(v);
   }
   if (value->rfind("file:", 0) == 0) {
-    ABS_ASSIGN_OR_RETURN(auto text, ReadTextFile(value->substr(5), "tls key-file-password file"));
+    ABS_ASSIGN_OR_RETURN(auto text, ReadTextFile(value->substr(5), field + " file"));
     return Trim(text);
   }
-  return Literal(value, "tls key-file-password");
+  // The cluster's tls block has no agent of its own: the credentials' agent serves the cluster.
+  return secrets.Resolve(value, field, credentials ? credentials->secret_agent : std::nullopt,
+                         credentials ? credentials->secret_agent_name : std::nullopt);
+}
+
+// The encryption key an agent holds: PEM text, or base64 of PEM (agents in is-base64 mode decode
+// the transport encoding already; some stores keep PEM base64-encoded once more).
+Result<std::string> KeyMaterialFromSecret(const std::string& secret, const std::string& source) {
+  if (secret.find("-----BEGIN") != std::string::npos) return KeyMaterialFromPem(secret, source);
+  std::string compact;
+  for (char ch : secret) {
+    if (!std::isspace(static_cast<unsigned char>(ch))) compact.push_back(ch);
+  }
+  auto decoded = Base64Decode(compact);
+  if (decoded && decoded->find("-----BEGIN") != std::string::npos) return KeyMaterialFromPem(*decoded, source);
+  return Status(ErrorCode::kInvalidArgument, source + ": the secret is neither a PEM private key nor base64 of one");
 }
 
 std::string ClusterName(const Cluster& c) {
@@ -64,7 +70,8 @@ std::string ClusterName(const Cluster& c) {
 
 }  // namespace
 
-Result<client::ClientPolicy> ClientPolicyFor(const Cluster& cluster) {
+Result<client::ClientPolicy> ClientPolicyFor(const Cluster& cluster, const api::SecretResolver& secrets) {
+  const std::string who = "cluster " + ClusterName(cluster);
   client::ClientPolicy p;
   if (cluster.credentials) {
     const Credentials& cr = *cluster.credentials;
@@ -73,7 +80,8 @@ Result<client::ClientPolicy> ClientPolicyFor(const Cluster& cluster) {
     }
     p.user = cr.user.value_or("");
     if (cr.password) {
-      ABS_ASSIGN_OR_RETURN(p.password, Literal(cr.password, "credentials password"));
+      ABS_ASSIGN_OR_RETURN(p.password, secrets.Resolve(cr.password, who + " credentials password", cr.secret_agent,
+                                                       cr.secret_agent_name));
     } else if (cr.password_path) {
       ABS_ASSIGN_OR_RETURN(auto text, ReadTextFile(*cr.password_path, "password-path"));
       p.password = Trim(text);  // ABS 3.6+ trims the file content
@@ -86,7 +94,9 @@ Result<client::ClientPolicy> ClientPolicyFor(const Cluster& cluster) {
     p.tls.ca_path = t.ca_path.value_or("");
     p.tls.cert_file = t.cert_file.value_or("");
     p.tls.key_file = t.key_file.value_or("");
-    ABS_ASSIGN_OR_RETURN(p.tls.key_password, KeyPassword(t.key_file_password));
+    ABS_ASSIGN_OR_RETURN(p.tls.key_password,
+                         KeyPassword(t.key_file_password, secrets, who + " tls key-file-password",
+                                     cluster.credentials ? &*cluster.credentials : nullptr));
   }
   p.connect_timeout = client::Millis(std::min<int64_t>(cluster.EffectiveConnTimeoutMs(), 30000));
   p.use_alternate_access = cluster.use_services_alternate.value_or(false);
@@ -94,8 +104,8 @@ Result<client::ClientPolicy> ClientPolicyFor(const Cluster& cluster) {
   return p;
 }
 
-Result<std::shared_ptr<client::Cluster>> ConnectCluster(const Cluster& cluster) {
-  ABS_ASSIGN_OR_RETURN(auto policy, ClientPolicyFor(cluster));
+Result<std::shared_ptr<client::Cluster>> ConnectCluster(const Cluster& cluster, const api::SecretResolver& secrets) {
+  ABS_ASSIGN_OR_RETURN(auto policy, ClientPolicyFor(cluster, secrets));
   std::vector<client::Host> seeds;
   for (const auto& n : cluster.seed_nodes) {
     client::Host h;
@@ -109,7 +119,8 @@ Result<std::shared_ptr<client::Cluster>> ConnectCluster(const Cluster& cluster) 
   return c;
 }
 
-Result<std::unique_ptr<aero::Storage>> OpenConfiguredStorage(const service::Storage& storage) {
+Result<std::unique_ptr<aero::Storage>> OpenConfiguredStorage(const service::Storage& storage,
+                                                             const api::SecretResolver& secrets) {
   StorageOptions o;
   StorageUri uri;
   auto prefix = [](const std::optional<std::string>& p) {
@@ -131,8 +142,10 @@ Result<std::unique_ptr<aero::Storage>> OpenConfiguredStorage(const service::Stor
     o.s3.region = s->s3_region;
     o.s3.endpoint_override = s->s3_endpoint_override.value_or("");
     o.s3.profile = s->s3_profile.value_or("");
-    ABS_ASSIGN_OR_RETURN(o.s3.access_key_id, Literal(s->access_key_id, "s3-storage access-key-id"));
-    ABS_ASSIGN_OR_RETURN(o.s3.secret_access_key, Literal(s->secret_access_key, "s3-storage secret-access-key"));
+    ABS_ASSIGN_OR_RETURN(o.s3.access_key_id, secrets.Resolve(s->access_key_id, "s3-storage access-key-id",
+                                                             s->secret_agent, s->secret_agent_name));
+    ABS_ASSIGN_OR_RETURN(o.s3.secret_access_key, secrets.Resolve(s->secret_access_key, "s3-storage secret-access-key",
+                                                                 s->secret_agent, s->secret_agent_name));
     o.s3.min_part_size = static_cast<uint64_t>(s->EffectiveMinPartSize());
     if (s->max_async_connections && *s->max_async_connections > 0) {
       o.s3.upload_parallelism = std::min(*s->max_async_connections, 16);
@@ -148,10 +161,12 @@ Result<std::unique_ptr<aero::Storage>> OpenConfiguredStorage(const service::Stor
     uri.path = prefix(a->path);
     o.azure.endpoint = a->endpoint;
     o.azure.account_name = a->account_name.value_or("");
-    ABS_ASSIGN_OR_RETURN(o.azure.account_key, Literal(a->account_key, "azure-storage account-key"));
+    ABS_ASSIGN_OR_RETURN(o.azure.account_key, secrets.Resolve(a->account_key, "azure-storage account-key",
+                                                              a->secret_agent, a->secret_agent_name));
     o.azure.tenant_id = a->tenant_id.value_or("");
     o.azure.client_id = a->client_id.value_or("");
-    ABS_ASSIGN_OR_RETURN(o.azure.client_secret, Literal(a->client_secret, "azure-storage client-secret"));
+    ABS_ASSIGN_OR_RETURN(o.azure.client_secret, secrets.Resolve(a->client_secret, "azure-storage client-secret",
+                                                                a->secret_agent, a->secret_agent_name));
     o.azure.block_size = static_cast<uint64_t>(a->EffectiveMinPartSize());
     if (a->storage_class) {
       o.azure.access_tier.data = a->storage_class->data.value_or("");
@@ -162,7 +177,8 @@ Result<std::unique_ptr<aero::Storage>> OpenConfiguredStorage(const service::Stor
     uri.bucket = g->bucket_name;
     uri.path = prefix(g->path);
     o.gcs.key_file_path = g->key_file_path.value_or("");
-    ABS_ASSIGN_OR_RETURN(o.gcs.key_json, Literal(g->key, "gcp-storage key"));
+    ABS_ASSIGN_OR_RETURN(o.gcs.key_json,
+                         secrets.Resolve(g->key, "gcp-storage key", g->secret_agent, g->secret_agent_name));
     o.gcs.endpoint = g->endpoint.value_or("");
     o.gcs.chunk_size = static_cast<uint64_t>(g->EffectiveMinPartSize());
     if (g->storage_class) {
@@ -174,7 +190,8 @@ Result<std::unique_ptr<aero::Storage>> OpenConfiguredStorage(const service::Stor
 }
 
 Result<CodecOptions> CodecFor(const std::optional<CompressionPolicy>& compression,
-                              const std::optional<EncryptionPolicy>& encryption) {
+                              const std::optional<EncryptionPolicy>& encryption,
+                              const api::SecretResolver& secrets) {
   CodecOptions c;
   if (compression) {
     auto m = ParseCompressionMode(compression->mode);
@@ -197,7 +214,9 @@ Result<CodecOptions> CodecFor(const std::optional<CompressionPolicy>& compressio
         }
         ABS_ASSIGN_OR_RETURN(c.key_material, KeyMaterialFromPem(v, "environment variable " + *encryption->key_env));
       } else if (encryption->key_secret) {
-        return Status(ErrorCode::kUnsupported, "encryption key-secret: Secret Agent is not supported by this build");
+        ABS_ASSIGN_OR_RETURN(auto secret, secrets.ResolveRunSecret(*encryption->key_secret, "encryption key-secret"));
+        ABS_ASSIGN_OR_RETURN(c.key_material,
+                             KeyMaterialFromSecret(secret, "encryption key-secret " + *encryption->key_secret));
       } else {
         return Status(ErrorCode::kInvalidArgument, "encryption mode " + encryption->mode + " needs a key");
       }
@@ -207,7 +226,8 @@ Result<CodecOptions> CodecFor(const std::optional<CompressionPolicy>& compressio
 }
 
 Result<backup::BackupRequest> BackupRequestFor(const BackupRoutine& routine, const BackupPolicy& policy,
-                                               api::BackupType type, const std::string& ns) {
+                                               api::BackupType type, const std::string& ns,
+                                               const api::SecretResolver& secrets) {
   backup::BackupRequest r;
   r.ns = ns;
   r.sets = routine.set_list;
@@ -235,7 +255,7 @@ Result<backup::BackupRequest> BackupRequestFor(const BackupRoutine& routine, con
   }
   r.file_limit_bytes = static_cast<uint64_t>(policy.EffectiveFileLimitMib()) << 20;
   r.compact = policy.compact.value_or(false);
-  ABS_ASSIGN_OR_RETURN(r.codec, CodecFor(policy.compression, policy.encryption));
+  ABS_ASSIGN_OR_RETURN(r.codec, CodecFor(policy.compression, policy.encryption, secrets));
   r.socket_timeout = client::Millis(policy.EffectiveSocketTimeoutMs());
   r.total_timeout = client::Millis(policy.EffectiveTotalTimeoutMs());
   r.keep_state_on_failure = false;  // a failed attempt leaves nothing behind; the service retries from scratch
@@ -243,7 +263,7 @@ Result<backup::BackupRequest> BackupRequestFor(const BackupRoutine& routine, con
   return r;
 }
 
-Result<restore::RestoreOptions> RestoreOptionsFor(const api::RestorePolicy& p) {
+Result<restore::RestoreOptions> RestoreOptionsFor(const api::RestorePolicy& p, const api::SecretResolver& secrets) {
   restore::RestoreOptions o;
   if (p.parallel) o.parallel = std::clamp(*p.parallel, 1, 1024);
   o.no_records = p.no_records.value_or(false);
@@ -265,7 +285,7 @@ Result<restore::RestoreOptions> RestoreOptionsFor(const api::RestorePolicy& p) {
   o.no_generation = p.no_generation.value_or(false);
   if (p.bandwidth && *p.bandwidth > 0) o.bytes_per_second = static_cast<uint64_t>(*p.bandwidth) << 20;
   if (p.tps && *p.tps > 0) o.records_per_second = static_cast<uint64_t>(*p.tps);
-  ABS_ASSIGN_OR_RETURN(o.codec, CodecFor(p.compression, p.encryption));
+  ABS_ASSIGN_OR_RETURN(o.codec, CodecFor(p.compression, p.encryption, secrets));
   if (p.retry_policy) {
     o.max_retries = p.retry_policy->max_retries.value_or(o.max_retries);
     if (p.retry_policy->base_timeout_ms) o.retry_delay = client::Millis(*p.retry_policy->base_timeout_ms);
