@@ -103,53 +103,89 @@ const FieldView* MsgView::FindField(uint8_t type) const {
 }
 
 Status ParseMsg(ByteReader& r, MsgView& out) {
-  out.fields.clear();
-  out.ops.clear();
-  size_t start = r.position();
+  const size_t start = r.position();
+  // Parsed with plain pointer arithmetic over the rest of the buffer (one bounds check per field
+  // and op, not one per byte: this runs for every record of a scan); the reader is advanced past
+  // the message at the end.
+  std::string_view rest;
+  {
+    ByteReader probe = r;
+    probe.bytes(probe.remaining(), rest);
+  }
+  const char* p = rest.data();
+  const char* const end = p + rest.size();
+  auto left = [&] { return static_cast<size_t>(end - p); };
   auto truncated = [&](const char* what) {
     return Status(ErrorCode::kProtocol, std::string("message at offset ") + std::to_string(start) +
                                             " truncated in " + what);
   };
-  uint8_t hsz = 0;
-  if (!r.u8(hsz)) return truncated("header");
+  // The vectors are resized below without clearing first (their elements are overwritten), so a
+  // message rejected before that point must not leave the previous message's views behind.
+  auto header_error = [&](Status s) {
+    out.fields.clear();
+    out.ops.clear();
+    return s;
+  };
+  if (left() < 1) return header_error(truncated("header"));
+  uint8_t hsz = static_cast<uint8_t>(p[0]);
   if (hsz != kMsgHeaderSize)
-    return Status(ErrorCode::kProtocol, "message header size " + std::to_string(hsz) + ", expected 22");
+    return header_error(
+        Status(ErrorCode::kProtocol, "message header size " + std::to_string(hsz) + ", expected 22"));
+  if (left() < kMsgHeaderSize) return header_error(truncated("header"));
   MsgHeader& h = out.header;
-  if (!r.u8(h.info1) || !r.u8(h.info2) || !r.u8(h.info3) || !r.u8(h.info4) || !r.u8(h.result_code) ||
-      !r.u32be(h.generation) || !r.u32be(h.record_ttl) || !r.u32be(h.transaction_ttl) ||
-      !r.u16be(h.n_fields) || !r.u16be(h.n_ops))
-    return truncated("header");
+  h.info1 = static_cast<uint8_t>(p[1]);
+  h.info2 = static_cast<uint8_t>(p[2]);
+  h.info3 = static_cast<uint8_t>(p[3]);
+  h.info4 = static_cast<uint8_t>(p[4]);
+  h.result_code = static_cast<uint8_t>(p[5]);
+  h.generation = GetU32BE(p + 6);
+  h.record_ttl = GetU32BE(p + 10);
+  h.transaction_ttl = GetU32BE(p + 14);
+  h.n_fields = GetU16BE(p + 18);
+  h.n_ops = GetU16BE(p + 20);
+  p += kMsgHeaderSize;
   // Sized once and filled in place (the vectors keep their capacity across the messages of a
   // scan); trimmed to what was parsed if the message turns out truncated.
   out.fields.resize(h.n_fields);
   for (uint16_t i = 0; i < h.n_fields; ++i) {
-    uint32_t sz = 0;
-    FieldView& f = out.fields[i];
     auto fail = [&](Status s) {
       out.fields.resize(i);
       out.ops.clear();
       return s;
     };
-    if (!r.u32be(sz)) return fail(truncated("field size"));
+    if (left() < 4) return fail(truncated("field size"));
+    uint32_t sz = GetU32BE(p);
+    p += 4;
     if (sz < 1) return fail(Status(ErrorCode::kProtocol, "field of size 0"));
-    if (!r.u8(f.type) || !r.bytes(sz - 1, f.data)) return fail(truncated("field data"));
+    if (left() < sz) return fail(truncated("field data"));
+    FieldView& f = out.fields[i];
+    f.type = static_cast<uint8_t>(p[0]);
+    f.data = std::string_view(p + 1, sz - 1);
+    p += sz;
   }
   out.ops.resize(h.n_ops);
   for (uint16_t i = 0; i < h.n_ops; ++i) {
-    uint32_t sz = 0;
-    OpView& op = out.ops[i];
-    uint8_t particle = 0, name_len = 0;
     auto fail = [&](Status s) {
       out.ops.resize(i);
       return s;
     };
-    if (!r.u32be(sz)) return fail(truncated("op size"));
+    if (left() < 4) return fail(truncated("op size"));
+    uint32_t sz = GetU32BE(p);
+    p += 4;
     if (sz < 4) return fail(Status(ErrorCode::kProtocol, "op size " + std::to_string(sz) + " below 4"));
-    if (!r.u8(op.op_type) || !r.u8(particle) || !r.u8(op.flags) || !r.u8(name_len)) return fail(truncated("op header"));
+    if (left() < 4) return fail(truncated("op header"));
+    OpView& op = out.ops[i];
+    op.op_type = static_cast<uint8_t>(p[0]);
+    op.particle = static_cast<ParticleType>(static_cast<uint8_t>(p[1]));
+    op.flags = static_cast<uint8_t>(p[2]);
+    uint8_t name_len = static_cast<uint8_t>(p[3]);
     if (name_len > sz - 4) return fail(Status(ErrorCode::kProtocol, "op name longer than op"));
-    op.particle = static_cast<ParticleType>(particle);
-    if (!r.bytes(name_len, op.name) || !r.bytes(sz - 4 - name_len, op.value)) return fail(truncated("op value"));
+    if (left() < sz) return fail(truncated("op value"));
+    op.name = std::string_view(p + 4, name_len);
+    op.value = std::string_view(p + 4 + name_len, sz - 4 - name_len);
+    p += sz;
   }
+  r.skip(static_cast<size_t>(p - rest.data()));
   return Status::Ok();
 }
 
