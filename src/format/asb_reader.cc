@@ -14,7 +14,10 @@
 namespace aero {
 namespace {
 
-constexpr size_t kBufferSize = 64 << 10;
+constexpr size_t kBufferSize = 256 << 10;
+// The fast record path wants at least this much of the file in the buffer (records larger than that
+// take the general path); the buffer is topped up when less is left.
+constexpr size_t kFastWindow = 32 << 10;
 
 bool IsBytesLetter(char c) {
   switch (c) {
@@ -97,6 +100,88 @@ bool DecodeBase64Into(std::string_view in, std::string* out) {
   return true;
 }
 
+// *out = the 8 big-endian bytes of v (one resize instead of eight appends).
+void SetU64BE(std::string* out, uint64_t v) {
+  out->resize(8);
+  char* p = out->data();
+  for (int i = 7; i >= 0; --i) {
+    p[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+}
+
+// Number parsing shared by the general parser (which turns a failure into a message) and the fast
+// record path (which hands any failure to the general parser): one accept decision for both.
+enum class NumberParse { kOk, kMissing, kInvalid, kRange };
+
+// Decimal digits only, value <= max.
+NumberParse ParseUnsignedText(const char* b, const char* e, uint64_t max, uint64_t* v) {
+  if (b == e) return NumberParse::kMissing;
+  uint64_t x = 0;
+  for (const char* p = b; p < e; ++p) {
+    if (*p < '0' || *p > '9') return NumberParse::kInvalid;
+    uint64_t d = static_cast<uint64_t>(*p - '0');
+    if (x > (max - d) / 10) return NumberParse::kRange;  // reported before any later non-digit
+    x = x * 10 + d;
+  }
+  *v = x;
+  return NumberParse::kOk;
+}
+
+// Optional '-', decimal digits, fits in int64.
+NumberParse ParseInt64Text(const char* b, const char* e, int64_t* v) {
+  const char* digits = (b < e && *b == '-') ? b + 1 : b;
+  if (digits == e) return NumberParse::kMissing;
+  for (const char* p = digits; p < e; ++p)
+    if (*p < '0' || *p > '9') return NumberParse::kInvalid;
+  auto r = std::from_chars(b, e, *v);
+  if (r.ec == std::errc::result_out_of_range) return NumberParse::kRange;
+  if (r.ec != std::errc() || r.ptr != e) return NumberParse::kInvalid;
+  return NumberParse::kOk;
+}
+
+// Doubles as asbackup (%.17g, nan, -nan, inf) and backup-go (NaN, +Inf, -Inf, 'E') write them.
+// Underflow/overflow take strtod's value (denormal/zero or +-inf) rather than failing.
+NumberParse ParseDoubleText(const char* b, const char* e, double* v) {
+  if (b < e && *b == '+') ++b;  // from_chars takes no leading '+'
+  const char* body = (b < e && *b == '-') ? b + 1 : b;
+  if (body == e) return NumberParse::kMissing;
+  // ASCII lower case by OR 0x20: only used to compare with letters, digits and '.', which it keeps apart.
+  auto lc = [](char c) { return static_cast<char>(c | 0x20); };
+  auto is_word = [&](std::string_view w) {
+    if (static_cast<size_t>(e - body) != w.size()) return false;
+    for (size_t i = 0; i < w.size(); ++i)
+      if (lc(body[i]) != w[i]) return false;
+    return true;
+  };
+  bool special = is_word("nan") || is_word("inf") || is_word("infinity");
+  if (!special) {
+    // digits, at most one '.', at most one exponent with optional sign and at least one digit.
+    bool dot = false, exp = false, mant_digit = false, exp_digit = false;
+    for (const char* p = body; p < e; ++p) {
+      char c = *p;
+      if (c >= '0' && c <= '9') {
+        (exp ? exp_digit : mant_digit) = true;
+      } else if (c == '.' && !dot && !exp) {
+        dot = true;
+      } else if ((c == 'e' || c == 'E') && !exp && mant_digit) {
+        exp = true;
+        if (p + 1 < e && (p[1] == '+' || p[1] == '-')) ++p;
+      } else {
+        return NumberParse::kInvalid;
+      }
+    }
+    if (!mant_digit || (exp && !exp_digit)) return NumberParse::kInvalid;
+  }
+  auto r = std::from_chars(b, e, *v);
+  if (r.ec == std::errc::result_out_of_range) {
+    *v = std::strtod(std::string(b, e).c_str(), nullptr);
+    return NumberParse::kOk;
+  }
+  if (r.ec != std::errc() || r.ptr != e) return NumberParse::kInvalid;
+  return NumberParse::kOk;
+}
+
 }  // namespace
 
 class AsbReader::Impl {
@@ -132,6 +217,10 @@ class AsbReader::Impl {
     Status s;
     if (c == '+') {
       e->kind = AsbEntityKind::kRecord;
+      if (options_.fast_path) {
+        if (end_ - pos_ < kFastWindow) TopUp();
+        if (FastRecord(&e->record)) return true;
+      }
       s = ParseRecord(&e->record);
     } else if (c == '*') {
       if (legacy_) {
@@ -183,6 +272,34 @@ class AsbReader::Impl {
     end_ = *r;
     return true;
   }
+  // Moves the unread bytes to the front of the buffer and reads until at least kFastWindow bytes are
+  // buffered, or the end of the stream. A stream error is kept in io_error_ and reported, as from
+  // Fill(), when the parser reaches the end of the bytes read before it.
+  void TopUp() {
+    if (eof_ || !io_error_.ok()) return;
+    if (pos_ > 0) {
+      std::memmove(buf_.data(), buf_.data() + pos_, end_ - pos_);
+      base_offset_ += pos_;
+      end_ -= pos_;
+      pos_ = 0;
+    }
+    while (end_ - pos_ < kFastWindow && end_ < buf_.size()) {
+      auto r = in_->Read(buf_.data() + end_, buf_.size() - end_);
+      if (!r.ok()) {
+        uint64_t at = base_offset_ + end_;
+        io_error_ = r.status().message().find(file_name_) == std::string::npos
+                        ? r.status().WithContext(file_name_ + ": reading at decoded byte " + std::to_string(at))
+                        : r.status();
+        return;
+      }
+      if (*r == 0) {
+        eof_ = true;
+        return;
+      }
+      end_ += *r;
+    }
+  }
+
   int Peek() {
     if (pos_ == end_ && !Fill()) return -1;
     return static_cast<unsigned char>(buf_[pos_]);
@@ -269,76 +386,35 @@ class AsbReader::Impl {
 
   Status ReadUnsigned(uint64_t max, uint64_t* v, const char* what) {
     ABS_RETURN_IF_ERROR(ReadPlain(&scratch_, what));
-    if (scratch_.empty()) return Corrupt(std::string("missing ") + what);
-    uint64_t x = 0;
-    for (char c : scratch_) {
-      if (c < '0' || c > '9') return Corrupt(std::string("invalid ") + what + " " + Shown(scratch_) + ": not a decimal number");
-      uint64_t d = static_cast<uint64_t>(c - '0');
-      if (x > (max - d) / 10) return Corrupt(std::string(what) + " " + Shown(scratch_) + " exceeds " + std::to_string(max));
-      x = x * 10 + d;
+    switch (ParseUnsignedText(scratch_.data(), scratch_.data() + scratch_.size(), max, v)) {
+      case NumberParse::kOk: return Status::Ok();
+      case NumberParse::kMissing: return Corrupt(std::string("missing ") + what);
+      case NumberParse::kInvalid:
+        return Corrupt(std::string("invalid ") + what + " " + Shown(scratch_) + ": not a decimal number");
+      case NumberParse::kRange: break;
     }
-    *v = x;
-    return Status::Ok();
+    return Corrupt(std::string(what) + " " + Shown(scratch_) + " exceeds " + std::to_string(max));
   }
 
   Status ReadInt64(int64_t* v, const char* what) {
     ABS_RETURN_IF_ERROR(ReadPlain(&scratch_, what));
-    const char* b = scratch_.data();
-    const char* e = b + scratch_.size();
-    const char* digits = (b < e && *b == '-') ? b + 1 : b;
-    if (digits == e) return Corrupt(std::string("missing ") + what);
-    for (const char* p = digits; p < e; ++p)
-      if (*p < '0' || *p > '9') return Corrupt(std::string("invalid ") + what + " " + Shown(scratch_));
-    auto r = std::from_chars(b, e, *v);
-    if (r.ec == std::errc::result_out_of_range)
-      return Corrupt(std::string(what) + " " + Shown(scratch_) + " does not fit in 64 bits");
-    if (r.ec != std::errc() || r.ptr != e) return Corrupt(std::string("invalid ") + what + " " + Shown(scratch_));
-    return Status::Ok();
+    switch (ParseInt64Text(scratch_.data(), scratch_.data() + scratch_.size(), v)) {
+      case NumberParse::kOk: return Status::Ok();
+      case NumberParse::kMissing: return Corrupt(std::string("missing ") + what);
+      case NumberParse::kInvalid: break;
+      case NumberParse::kRange: return Corrupt(std::string(what) + " " + Shown(scratch_) + " does not fit in 64 bits");
+    }
+    return Corrupt(std::string("invalid ") + what + " " + Shown(scratch_));
   }
 
-  // Doubles as asbackup (%.17g, nan, -nan, inf) and backup-go (NaN, +Inf, -Inf, 'E') write them.
   Status ReadDouble(double* v, const char* what) {
     ABS_RETURN_IF_ERROR(ReadPlain(&scratch_, what));
-    const char* b = scratch_.data();
-    const char* e = b + scratch_.size();
-    if (b < e && *b == '+') ++b;  // from_chars takes no leading '+'
-    const char* body = (b < e && *b == '-') ? b + 1 : b;
-    if (body == e) return Corrupt(std::string("missing ") + what);
-    // ASCII lower case by OR 0x20: only used to compare with letters, digits and '.', which it keeps apart.
-    auto lc = [](char c) { return static_cast<char>(c | 0x20); };
-    auto is_word = [&](std::string_view w) {
-      if (static_cast<size_t>(e - body) != w.size()) return false;
-      for (size_t i = 0; i < w.size(); ++i)
-        if (lc(body[i]) != w[i]) return false;
-      return true;
-    };
-    bool special = is_word("nan") || is_word("inf") || is_word("infinity");
-    if (!special) {
-      // digits, at most one '.', at most one exponent with optional sign and at least one digit.
-      bool dot = false, exp = false, mant_digit = false, exp_digit = false;
-      for (const char* p = body; p < e; ++p) {
-        char c = *p;
-        if (c >= '0' && c <= '9') {
-          (exp ? exp_digit : mant_digit) = true;
-        } else if (c == '.' && !dot && !exp) {
-          dot = true;
-        } else if ((c == 'e' || c == 'E') && !exp && mant_digit) {
-          exp = true;
-          if (p + 1 < e && (p[1] == '+' || p[1] == '-')) ++p;
-        } else {
-          return Corrupt(std::string("invalid ") + what + " " + Shown(scratch_));
-        }
-      }
-      if (!mant_digit || (exp && !exp_digit)) return Corrupt(std::string("invalid ") + what + " " + Shown(scratch_));
+    switch (ParseDoubleText(scratch_.data(), scratch_.data() + scratch_.size(), v)) {
+      case NumberParse::kOk: return Status::Ok();
+      case NumberParse::kMissing: return Corrupt(std::string("missing ") + what);
+      default: break;
     }
-    auto r = std::from_chars(b, e, *v);
-    if (r.ec == std::errc::result_out_of_range) {
-      // Underflow/overflow: strtod semantics (denormal/zero or +-inf) rather than an error.
-      *v = std::strtod(std::string(b, e).c_str(), nullptr);
-      return Status::Ok();
-    }
-    if (r.ec != std::errc() || r.ptr != e) return Corrupt(std::string("invalid ") + what + " " + Shown(scratch_));
-    return Status::Ok();
+    return Corrupt(std::string("invalid ") + what + " " + Shown(scratch_));
   }
 
   // Copies exactly n raw bytes (may contain LF or any byte).
@@ -375,6 +451,213 @@ class AsbReader::Impl {
     ABS_RETURN_IF_ERROR(ReadRaw(len, &b64_, what));
     if (!DecodeBase64Into(b64_, out)) return Corrupt(std::string("invalid base64 in ") + what);
     return Status::Ok();
+  }
+
+
+  // ---- fast record path ----
+  // Parses one record straight from the buffered bytes when all of it is there and it is ordinary:
+  // no backslash escapes, no limit reached, nothing malformed, no LDT bins. Anything else returns
+  // false with nothing consumed, and the general parser (ParseRecord) reads the same bytes, so its
+  // results and error messages are the only ones. Accept decisions are the general parser's: the
+  // same number helpers, base64 decoder and limits.
+  bool FastRecord(Record* r) {
+    const char* p = buf_.data() + pos_;
+    const char* const end = buf_.data() + end_;
+    const bool legacy = legacy_;
+    const size_t max_token = options_.max_token_bytes;
+    uint64_t lines = 0, charged = 0;
+
+    // "+ <letter> "
+    auto line_start = [&](char letter) {
+      if (end - p < 4 || p[0] != '+' || p[1] != ' ' || p[2] != letter || p[3] != ' ') return false;
+      p += 4;
+      return true;
+    };
+    auto lit = [&](char c) {
+      if (p == end || *p != c) return false;
+      ++p;
+      return true;
+    };
+    auto lf = [&] {
+      if (p == end || *p != '\n') return false;
+      ++p;
+      ++lines;
+      return true;
+    };
+    // Escaped token without escapes: up to ' ' or '\n' (not consumed).
+    auto token = [&](std::string* out) {
+      const char* q = p;
+      while (q < end && *q != ' ' && *q != '\n') {
+        if (*q == '\\' && !legacy) return false;
+        ++q;
+      }
+      size_t n = static_cast<size_t>(q - p);
+      if (q == end || n > max_token) return false;
+      out->assign(p, n);
+      charged += n;
+      p = q;
+      return true;
+    };
+    // Plain token (numbers) up to ' ' or '\n', at most 400 bytes as ReadPlain.
+    auto plain = [&](const char** b, const char** e) {
+      const char* q = p;
+      while (q < end && *q != ' ' && *q != '\n') ++q;
+      if (q == end || q - p > 400) return false;
+      *b = p;
+      *e = q;
+      p = q;
+      return true;
+    };
+    auto unsigned_num = [&](uint64_t max, uint64_t* v) {
+      const char *b, *e;
+      return plain(&b, &e) && ParseUnsignedText(b, e, max, v) == NumberParse::kOk;
+    };
+    // "<len> <payload>": raw, or base64 of `len` encoded bytes.
+    auto sized = [&](bool raw, std::string* out) {
+      uint64_t len;
+      if (!unsigned_num(std::numeric_limits<uint64_t>::max() / 2, &len) || len > options_.max_value_bytes ||
+          !lit(' ') || static_cast<uint64_t>(end - p) < len)
+        return false;
+      std::string_view v(p, static_cast<size_t>(len));
+      if (raw) {
+        out->assign(v);
+        lines += static_cast<uint64_t>(std::count(v.begin(), v.end(), '\n'));
+      } else if (len % 4 != 0 || !DecodeBase64Into(v, out)) {
+        return false;
+      }
+      charged += len;
+      p += len;
+      return true;
+    };
+
+    r->key.reset();
+    r->set.clear();
+    if (line_start('k')) {
+      if (end - p < 2) return false;
+      char t = p[0];
+      bool bang = p[1] == '!';
+      if (bang) {
+        if (t != 'B' || end - p < 3 || p[2] != ' ') return false;
+        p += 3;
+      } else {
+        if (p[1] != ' ') return false;
+        p += 2;
+      }
+      UserKey& key = r->key.emplace();
+      const char *b, *e;
+      switch (t) {
+        case 'I': {
+          int64_t v;
+          if (!plain(&b, &e) || ParseInt64Text(b, e, &v) != NumberParse::kOk) return false;
+          key.type = ParticleType::kInteger;
+          SetU64BE(&key.data, static_cast<uint64_t>(v));
+          break;
+        }
+        case 'D': {
+          double d;
+          if (!plain(&b, &e) || ParseDoubleText(b, e, &d) != NumberParse::kOk) return false;
+          uint64_t bits;
+          std::memcpy(&bits, &d, sizeof bits);
+          key.type = ParticleType::kFloat;
+          SetU64BE(&key.data, bits);
+          break;
+        }
+        case 'S':
+        case 'X':
+          key.type = ParticleType::kString;
+          if (!sized(t == 'S', &key.data)) return false;
+          break;
+        case 'B':
+          key.type = ParticleType::kBlob;
+          if (!sized(bang, &key.data)) return false;
+          break;
+        default:
+          return false;
+      }
+      if (!lf()) return false;
+    }
+    if (!line_start('n') || !token(&r->ns) || r->ns.empty() || !lf()) return false;
+    {
+      const char *b, *e;
+      if (!line_start('d') || !plain(&b, &e) || !DecodeBase64Into(std::string_view(b, e - b), &scratch_) ||
+          scratch_.size() != r->digest.size() || !lf())
+        return false;
+      std::memcpy(r->digest.data(), scratch_.data(), r->digest.size());
+    }
+    if (line_start('s') && (!token(&r->set) || !lf())) return false;
+    uint64_t v;
+    if (!line_start('g') || !unsigned_num(65535, &v) || !lf()) return false;
+    r->generation = static_cast<uint32_t>(v);
+    if (!line_start('t') || !unsigned_num(0xFFFFFFFFull, &v) || !lf()) return false;
+    r->void_time = static_cast<uint32_t>(v);
+    if (!line_start('b') || !unsigned_num(65535, &v) || !lf()) return false;
+    r->bins.resize(static_cast<size_t>(v));
+    for (Bin& bin : r->bins) {
+      if (end - p < 4 || p[0] != '-' || p[1] != ' ') return false;
+      char t = p[2];
+      bool bang = p[3] == '!';
+      if (bang) {
+        if (!IsBytesLetter(t) || end - p < 5 || p[4] != ' ') return false;
+        p += 5;
+      } else {
+        if (p[3] != ' ') return false;
+        p += 4;
+      }
+      if (!token(&bin.name)) return false;
+      bin.data.clear();
+      if (t == 'N') {
+        bin.type = ParticleType::kNull;
+        if (!lf()) return false;
+        continue;
+      }
+      if (!lit(' ')) return false;
+      const char *b, *e;
+      switch (t) {
+        case 'Z':
+          if (p == end || (*p != 'T' && *p != 'F')) return false;
+          bin.type = ParticleType::kBool;
+          bin.data.assign(1, *p == 'T' ? '\1' : '\0');
+          ++p;
+          break;
+        case 'I': {
+          int64_t iv;
+          if (!plain(&b, &e) || ParseInt64Text(b, e, &iv) != NumberParse::kOk) return false;
+          bin.type = ParticleType::kInteger;
+          SetU64BE(&bin.data, static_cast<uint64_t>(iv));
+          break;
+        }
+        case 'D': {
+          double d;
+          if (!plain(&b, &e) || ParseDoubleText(b, e, &d) != NumberParse::kOk) return false;
+          uint64_t bits;
+          std::memcpy(&bits, &d, sizeof bits);
+          bin.type = ParticleType::kFloat;
+          SetU64BE(&bin.data, bits);
+          break;
+        }
+        case 'S':
+        case 'X':
+          bin.type = ParticleType::kString;
+          if (!sized(t == 'S', &bin.data)) return false;
+          break;
+        case 'G':
+          bin.type = ParticleType::kGeoJson;
+          if (!sized(true, &b64_)) return false;
+          bin.data.assign(3, '\0');  // flags 0, no cell ids: the server recomputes them
+          bin.data.append(b64_);
+          break;
+        default:
+          if (!IsBytesLetter(t)) return false;  // 'U' (LDT) and unknown letters: the general parser reports them
+          bin.type = BytesParticle(t);
+          if (!sized(bang, &bin.data)) return false;
+          break;
+      }
+      if (!lf()) return false;
+    }
+    if (charged > options_.max_entity_bytes) return false;
+    pos_ = static_cast<size_t>(p - buf_.data());
+    line_ += lines;
+    return true;
   }
 
   // ---- header ----

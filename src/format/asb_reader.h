@@ -1,7 +1,7 @@
 // Streaming reader for .asb backup files (asb-format.md §15 checklist): header, `#` meta lines, then
 // `* i` / `* e` / `* u` global lines and `+`/`-` records, one entity at a time.
 //
-// Memory is bounded whatever the file size: a fixed read buffer plus the entity being returned;
+// Memory is bounded whatever the file size: a fixed read buffer (256 KiB) plus the entity being returned;
 // tokens, values and whole entities larger than the configured limits are rejected instead of
 // allocated. Every malformed input gives a kCorrupt Status "<file>: line L (byte B): <what>";
 // the reader never stops silently: a file that ends inside an entity (truncated record, missing final
@@ -36,6 +36,10 @@ struct AsbReaderOptions {
   // Largest entity (a record with all its bins, a UDF): the sum of its tokens and values as stored.
   // Servers cap records at 8 MiB by default (128 MiB at most), so this only stops corrupt input.
   uint64_t max_entity_bytes = 512ull << 20;
+  // Decode ordinary records (no escapes, nothing malformed, all in the buffer) with the fast path;
+  // anything else goes to the general parser, which alone produces errors. false = the general
+  // parser for everything (tests compare the two).
+  bool fast_path = true;
 };
 
 struct AsbHeader {
