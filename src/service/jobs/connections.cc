@@ -8,6 +8,7 @@
 
 #include "backup/partition_filter.h"
 #include "common/base64.h"
+#include "secrets/secret_ref.h"
 #include "storage/factory.h"
 
 namespace aero::service::jobs {
@@ -115,7 +116,16 @@ Result<std::shared_ptr<client::Cluster>> ConnectCluster(const Cluster& cluster, 
     seeds.push_back(h);
   }
   auto c = client::Cluster::Connect(seeds, policy);
-  if (!c.ok()) return c.status().WithContext("connecting to cluster " + ClusterName(cluster));
+  if (!c.ok()) {
+    Status st = c.status().WithContext("connecting to cluster " + ClusterName(cluster));
+    // A refused login with a fetched password: say where it came from (the reference, not the value).
+    const auto& cr = cluster.credentials;
+    if (st.code() == ErrorCode::kAuth && cr && cr->password && secrets::IsSecretRef(*cr->password)) {
+      st = Status(st.code(), st.message() + " (the password was fetched from the Secret Agent as " + *cr->password + ")",
+                  st.server_code());
+    }
+    return st;
+  }
   return c;
 }
 

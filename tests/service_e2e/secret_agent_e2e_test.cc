@@ -1,0 +1,181 @@
+// End-to-end: the service binary takes its cluster password from a Secret Agent. The agent is the
+// test peer of tests/secrets (a real tcp server in this process speaking the agent's protocol; the
+// real agent is a Go binary not available here), the cluster an abs-test-server with login enabled.
+// A backup succeeds with the agent's password; an unknown key or a wrong password gives a failed
+// job whose error names the field and key; GET /v1/config shows the reference, never the secret;
+// the secret never reaches the service's log.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+#include <signal.h>
+
+#include "client/cluster.h"
+#include "client/write.h"
+#include "common/bytes.h"
+#include "common/digest.h"
+#include "e2e_util.h"
+#include "tests/secrets/fake_secret_agent.h"
+
+namespace aero::e2e {
+namespace {
+
+using json = nlohmann::json;
+using namespace std::chrono_literals;
+using secrets::testing::FakeSecretAgent;
+
+const std::string kUser = "backup-user";
+const std::string kPassword = "Agent-Held-P4ss";
+
+class SecretAgentE2E : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto a = FakeSecretAgent::Start({});
+    ASSERT_TRUE(a.ok()) << a.status().message();
+    agent_ = std::move(a).value();
+    agent_->SetSecret("aerospike", "backup-password", kPassword);
+    agent_->SetSecret("aerospike", "stale-password", "not-the-password");
+
+    server_port_ = FreePort();
+    std::string err;
+    ASSERT_TRUE(server_.Start({ABS_TEST_SERVER_BIN, "--port", std::to_string(server_port_), "--namespaces", "test",
+                               "--user", kUser + ":" + kPassword},
+                              dir_.path() + "/server.log", &err))
+        << err;
+    ASSERT_TRUE(server_.WaitForPort(server_port_, 20s)) << server_.Log();
+    api_port_ = FreePort();
+  }
+
+  void WriteSomeRecords() {
+    client::Host h;
+    h.name = "127.0.0.1";
+    h.port = static_cast<uint16_t>(server_port_);
+    client::ClientPolicy p;
+    p.user = kUser;
+    p.password = kPassword;
+    auto c = client::Cluster::Connect({h}, p);
+    ASSERT_TRUE(c.ok()) << c.status().ToString();
+    std::vector<Record> batch;
+    for (int64_t k = 1; k <= 5; ++k) {
+      Record r;
+      r.ns = "test";
+      r.set = "sa";
+      r.key = IntegerKey(k);
+      r.digest = ComputeDigest("sa", k);
+      std::string vb;
+      PutU64BE(vb, static_cast<uint64_t>(k));
+      r.bins = {Bin{"v", ParticleType::kInteger, vb}};
+      batch.push_back(std::move(r));
+    }
+    auto res = client::BatchPut(**c, batch, client::WritePolicy{});
+    ASSERT_TRUE(res.ok()) << res.status().ToString();
+  }
+
+  // A routine backing up `test` at start-up (catch-up), the cluster password given as `password_ref`
+  // and fetched through an inline secret-agent.
+  void StartService(const std::string& password_ref, int agent_port = 0) {
+    if (agent_port == 0) agent_port = agent_->port();
+    std::string y = "service:\n  http:\n    address: 127.0.0.1\n    port: " + std::to_string(api_port_) +
+                    "\n    rate:\n      white-list: [\"0.0.0.0/0\"]\n";
+    y += "aerospike-clusters:\n  src:\n    seed-nodes:\n      - host-name: 127.0.0.1\n        port: " +
+         std::to_string(server_port_) + "\n    credentials:\n      user: " + kUser + "\n      password: " + password_ref +
+         "\n      secret-agent:\n        connection-type: tcp\n        address: 127.0.0.1\n        port: " +
+         std::to_string(agent_port) + "\n        timeout: 2000\n";
+    y += "storage:\n  local:\n    local-storage:\n      path: " + dir_.path() + "/storage\n";
+    y += "backup-policies:\n  p:\n    parallel: 2\n    retry-policy:\n      base-timeout: 100\n      multiplier: 1\n"
+         "      max-retries: 1\n";
+    y += "backup-routines:\n  r:\n    source-cluster: src\n    storage: local\n    backup-policy: p\n"
+         "    interval-cron: \"0 0 0 1 1 ?\"\n    namespaces: [test]\n";
+    const std::string path = dir_.path() + "/config.yml";
+    WriteFile(path, y);
+    std::string err;
+    ASSERT_TRUE(svc_.Start({ABS_SERVICE_BIN, "-c", path}, dir_.path() + "/service.log", &err)) << err;
+    ASSERT_TRUE(svc_.WaitForPort(api_port_, 20s)) << svc_.Log();
+  }
+
+  double Metric(const std::string& name) {
+    auto r = api_.Get("/metrics");
+    size_t p = r.body.find("\n" + name + " ");
+    if (p == std::string::npos) return -1;
+    size_t eol = r.body.find('\n', p + 1);
+    std::string line = r.body.substr(p + 1, eol - p - 1);
+    return std::stod(line.substr(line.rfind(' ') + 1));
+  }
+
+  size_t FullBackups() {
+    auto r = api_.Get("/v1/backups/full/r");
+    json j = json::parse(r.body, nullptr, false);
+    return r.status == 200 && j.is_array() ? j.size() : 0;
+  }
+
+  // The job failed; its error in the log names what the brief says it must.
+  void ExpectFailedJob(const std::vector<std::string>& expected) {
+    ASSERT_TRUE(WaitUntil([&] { return Metric("aerospike_backup_service_failure_total") >= 1; }, 20s)) << svc_.Log();
+    EXPECT_EQ(FullBackups(), 0u);
+    std::string log = svc_.Log();
+    EXPECT_NE(log.find("backup failed"), std::string::npos) << log;
+    for (const auto& e : expected) EXPECT_NE(log.find(e), std::string::npos) << e << "\n" << log;
+    EXPECT_EQ(log.find(kPassword), std::string::npos) << log;
+  }
+
+  TempDir dir_;
+  std::unique_ptr<FakeSecretAgent> agent_;
+  Process server_;
+  int server_port_ = 0;
+  int api_port_ = 0;
+  Process svc_;
+  Api api_{0};
+};
+
+TEST_F(SecretAgentE2E, BackupWithThePasswordFromTheAgent) {
+  WriteSomeRecords();
+  api_ = Api(api_port_);
+  StartService("secrets:aerospike:backup-password");
+  ASSERT_TRUE(WaitUntil([&] { return FullBackups() == 1; }, 20s)) << svc_.Log();
+  auto list = json::parse(api_.Get("/v1/backups/full/r").body);
+  EXPECT_EQ(list[0]["record-count"], 5) << list.dump();
+  // The service asked the agent for exactly the referenced secret.
+  auto requests = agent_->requests();
+  ASSERT_FALSE(requests.empty());
+  for (const auto& [resource, key] : requests) {
+    EXPECT_EQ(resource, "aerospike");
+    EXPECT_EQ(key, "backup-password");
+  }
+  // The configuration keeps the reference; the secret appears neither there nor in the log.
+  auto cfg = api_.Get("/v1/config");
+  ASSERT_EQ(cfg.status, 200) << cfg.body;
+  json j = json::parse(cfg.body, nullptr, false);
+  EXPECT_EQ(j["aerospike-clusters"]["src"]["credentials"]["password"], "secrets:aerospike:backup-password") << cfg.body;
+  EXPECT_EQ(cfg.body.find(kPassword), std::string::npos);
+  EXPECT_EQ(svc_.Log().find(kPassword), std::string::npos) << svc_.Log();
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+}
+
+TEST_F(SecretAgentE2E, UnknownSecretFailsTheJobWithAClearError) {
+  api_ = Api(api_port_);
+  StartService("secrets:aerospike:no-such-key");
+  // (The log escapes quotes, so the names are matched without them.)
+  ExpectFailedJob({"credentials password (inline secret-agent): secret agent tcp 127.0.0.1:" +
+                       std::to_string(agent_->port()),
+                   "aerospike", "no-such-key", "the agent answered with an error"});
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+}
+
+TEST_F(SecretAgentE2E, WrongSecretFailsTheLogin) {
+  api_ = Api(api_port_);
+  StartService("secrets:aerospike:stale-password");
+  ExpectFailedJob({"connecting to cluster", "INVALID_CREDENTIAL",
+                   "the password was fetched from the Secret Agent as secrets:aerospike:stale-password"});
+  EXPECT_EQ(svc_.Log().find("not-the-password"), std::string::npos);
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+}
+
+TEST_F(SecretAgentE2E, AgentDownFailsTheJob) {
+  api_ = Api(api_port_);
+  const int port = agent_->port();
+  agent_.reset();  // closes the listener: connections to the agent are refused
+  StartService("secrets:aerospike:backup-password", port);
+  ExpectFailedJob({"credentials password", "secret agent tcp 127.0.0.1:" + std::to_string(port), "connect"});
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+}
+
+}  // namespace
+}  // namespace aero::e2e
