@@ -587,7 +587,8 @@ TEST(ConfigV2, ConvertsWithWarnings) {
 // `type: 0` / `1` (readme-config.yml, written from the README's GET answers) and `"local"` /
 // `"aws-s3"` (config/config.yml) parse and validate, with one warning per converted storage.
 TEST(ConfigV2, Abs20ReadmeConfigFiles) {
-  for (const char* file : {"readme-config.yml", "upstream-config.yml", "upstream-minio-config.yml"}) {
+  for (const char* file : {"readme-config.yml", "upstream-config.yml", "upstream-minio-config.yml",
+                           "upstream-package-config.yml", "upstream-docker-compose-config.yml"}) {
     SCOPED_TRACE(file);
     auto r = ParseConfigYaml(ReadFile(kData + "/abs20-readme/" + file), TestOptions());
     ASSERT_TRUE(r.ok()) << r.status().ToString();

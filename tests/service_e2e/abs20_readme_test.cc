@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <thread>
 
 #include "client/cluster.h"
@@ -302,6 +303,31 @@ TEST_F(Abs20Readme, ReadConfigurationsAndFullBackupList) {
   EXPECT_EQ(r1["record-count"], 20);
   EXPECT_EQ(r2["record-count"], 5);  // set-list backupSet only
   EXPECT_EQ(m["record-count"], 10);
+
+  // "Monitoring": /health, /ready, and /metrics with every application metric the README lists.
+  EXPECT_EQ(api_.Get("/health").status, 200);
+  EXPECT_EQ(api_.Get("/ready").status, 200);
+  auto metrics = api_.Get("/metrics");
+  ASSERT_EQ(metrics.status, 200);
+  std::istringstream names(Data("metrics.txt"));
+  int listed = 0;
+  for (std::string name; std::getline(names, name);) {
+    if (name.empty()) continue;
+    ++listed;
+    EXPECT_NE(metrics.body.find("\n" + name), std::string::npos) << name << " missing in /metrics";
+  }
+  EXPECT_EQ(listed, 8);
+
+  // examples/*.json of the same commit (not in the README) use ABS 0.x keys that ABS 2.0 did not
+  // accept either: a 400 naming each unknown key, nothing started.
+  for (const char* file : {"upstream-examples-restore.json", "upstream-examples-s3_restore.json"}) {
+    auto bad = api_.Post("/v1/restore/full", Data(file));
+    EXPECT_EQ(bad.status, 400) << file << ": " << bad.body;
+    for (const char* issue : {"destination.host: unknown key", "destination.port: unknown key",
+                              "destination.seed-nodes: required key is missing", "policy.set_list: unknown key"}) {
+      EXPECT_NE(bad.body.find(issue), std::string::npos) << issue << " not in: " << bad.body;
+    }
+  }
   EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
 }
 
@@ -324,17 +350,29 @@ TEST_F(Abs20Readme, DirectRestoreFromS3WithReadmeBody) {
   std::string key = backup["key"];
   std::string path = key.rfind("s3://", 0) == 0 ? key : "s3://as-backup-bucket/storage1/" + key;
 
-  json body = json::parse(Subst(Data("restore-full.json"),
+  std::string text = Subst(Data("restore-full.json"),
                                 {{"\"port\": 3000", "\"port\": " + std::to_string(dst_port_)},
-                                 {"s3://as-backup-bucket/storage1/minio/backup/1710422008983/source-ns4", path}}));
+                                 {"s3://as-backup-bucket/storage1/minio/backup/1710422008983/source-ns4", path}});
+  json body = json::parse(text);
   // The README's source has no endpoint (real AWS); ours is s3rver, as in the README's storage "minio".
   body["source"]["s3-endpoint-override"] = S3Endpoint();
   ASSERT_EQ(body["policy"]["no-generation"], "true");  // sent as the README sends it
-  auto r = api_.Post("/v1/restore/full", body.dump());
+
+  // Control: with "false" the generation check keeps every newer record of the destination.
+  json control = body;
+  control["policy"]["no-generation"] = "false";
+  auto r = api_.Post("/v1/restore/full", control.dump());
+  ASSERT_EQ(r.status, 202) << r.body;
+  json st = WaitRestore(r.body);
+  EXPECT_EQ(st["status"], "success") << st.dump() << svc_.Log();
+  EXPECT_EQ(st["fresher-records"], 30) << st.dump();
+  EXPECT_EQ(ScanRecords(*d, "source-ns4", "e2e").at(0).first, 9000);
+
+  r = api_.Post("/v1/restore/full", body.dump());
   ASSERT_EQ(r.status, 202) << r.body;
   json id = json::parse(r.body, nullptr, false);
   ASSERT_TRUE(id.is_number_integer()) << r.body;  // a bare job id, as the README's 123456789
-  json st = WaitRestore(r.body);
+  st = WaitRestore(r.body);
   EXPECT_EQ(st["status"], "success") << st.dump() << svc_.Log();
   EXPECT_EQ(st["inserted-records"], 30) << st.dump();
   EXPECT_EQ(st.value("fresher-records", 0), 0) << st.dump();
@@ -480,6 +518,21 @@ TEST_F(Abs20Readme, RunWithSampleConfigYml) {
   json b = WaitFullBackup("localStorage");
   EXPECT_EQ(b["record-count"], 15) << b.dump();
   EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+}
+
+// "Service help": the flags the README prints for `-h` (-c/--config, -h/--help, -r/--remote,
+// -v/--version) exist.
+TEST_F(Abs20Readme, ServiceHelpFlags) {
+  std::string err;
+  Process help;
+  ASSERT_TRUE(help.Start({ABS_SERVICE_BIN, "-h"}, dir_.path() + "/help.log", &err)) << err;
+  ASSERT_TRUE(WaitUntil([&] { return help.Log().find("--version") != std::string::npos; }, 10s)) << help.Log();
+  const std::string text = help.Log();
+  for (const char* flag : {"-c,--config", "-h,--help", "-r,--remote", "-v,--version"}) {
+    EXPECT_NE(text.find(flag), std::string::npos) << flag << " missing in:\n" << text;
+  }
+  EXPECT_NE(text.find("URL"), std::string::npos) << text;  // "configuration file path/URL"
+  EXPECT_EQ(help.Signal(SIGTERM, 10s), 0);
 }
 
 // A small HTTP server thread answering GET /config.yml (joined in the destructor).

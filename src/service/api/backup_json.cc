@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <set>
 
@@ -225,17 +226,46 @@ class Obj {
   std::set<std::string> used_;
 };
 
-// Parses a sub-document with one of the config entity parsers, prefixing its errors with `path`.
+// True when `issue` starts with a key path followed by ": " ("seed-nodes[0].port: ...").
+bool HasKeyPath(const std::string& issue) {
+  size_t colon = issue.find(": ");
+  if (colon == 0 || colon == std::string::npos) return false;
+  for (size_t i = 0; i < colon; ++i) {
+    char ch = issue[i];
+    if (!std::isalnum(static_cast<unsigned char>(ch)) && std::string_view("-_.[]").find(ch) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Parses a sub-document with one of the config entity parsers. Its "invalid body: a: x; b: y"
+// issues are reported one by one with full paths ("destination.a: x"), so a 400 names each field.
 template <class T, class Fn>
 void Entity(Obj& o, const std::string& key, std::optional<T>* out, Fn parse, std::vector<std::string>* errors) {
   const json* v = o.Take(key);
   if (!v) return;
   auto r = parse(v->dump(), nullptr, ParseOptions{});
-  if (!r.ok()) {
-    errors->push_back(o.Sub(key) + ": " + r.status().message());
+  if (r.ok()) {
+    *out = std::move(r).value();
     return;
   }
-  *out = std::move(r).value();
+  const std::string where = o.Sub(key);
+  std::string msg = r.status().message();
+  constexpr std::string_view kPrefix = "invalid body: ";
+  if (msg.rfind(kPrefix, 0) != 0) {
+    errors->push_back(where + ": " + msg);
+    return;
+  }
+  msg.erase(0, kPrefix.size());
+  size_t start = 0;
+  while (start <= msg.size()) {
+    size_t end = msg.find("; ", start);
+    if (end == std::string::npos) end = msg.size();
+    std::string issue = msg.substr(start, end - start);
+    if (!issue.empty()) errors->push_back(HasKeyPath(issue) ? where + "." + issue : where + ": " + issue);
+    start = end + 2;
+  }
 }
 
 void ParseEncryption(const json& j, const std::string& path, std::optional<EncryptionPolicy>* out,
