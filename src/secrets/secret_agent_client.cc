@@ -373,7 +373,12 @@ Result<std::string> SecretAgentClient::GetSecret(const SecretRef& ref) const {
   auto value = ParseReply(reply);
   if (!value.ok()) return fail(value.status());
   if (!config_.is_base64) return value;
-  auto decoded = Base64Decode(*value);
+  // Line breaks inside base64 are tolerated, as Go's decoder (the agent's own clients) does.
+  std::string compact;
+  for (char ch : *value) {
+    if (ch != '\r' && ch != '\n') compact.push_back(ch);
+  }
+  auto decoded = Base64Decode(compact);
   if (!decoded) {
     return fail(Status(ErrorCode::kCorrupt, "is-base64 is set but the value is not valid base64 (" +
                                                 std::to_string(value->size()) + " characters)"));

@@ -114,6 +114,29 @@ TEST_F(SecretAgentClientTest, Base64ValuesAreDecoded) {
   EXPECT_EQ(*raw, "AP8QcGVtCg==");
 }
 
+TEST_F(SecretAgentClientTest, Base64WithLineBreaks) {
+  StartAgent();
+  agent_->SetSecret("keys", "wrapped", "aGVsbG8g\r\nd29ybGQ=\n");  // "hello world", MIME-style wrapped
+  SecretAgentConfig c = TcpConfig();
+  c.is_base64 = true;
+  auto r = SecretAgentClient(c).Fetch("secrets:keys:wrapped");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(*r, "hello world");
+}
+
+TEST_F(SecretAgentClientTest, TlsClientAgainstPlainAgentFailsFast) {
+  StartAgent();
+  ASSERT_TRUE(testing::WriteSelfSignedCert(dir_, "ca").ok());
+  SecretAgentConfig c = TcpConfig();
+  c.tls_ca_file = dir_ + "/ca.pem";
+  c.timeout = 5000ms;
+  auto start = std::chrono::steady_clock::now();
+  Status st = FetchError(c);
+  EXPECT_EQ(st.code(), ErrorCode::kNetwork) << st.message();
+  EXPECT_NE(st.message().find("TLS handshake"), std::string::npos) << st.message();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+}
+
 TEST_F(SecretAgentClientTest, Base64ModeWithAValueThatIsNotBase64) {
   StartAgent();  // the agent sends plain text
   SecretAgentConfig c = TcpConfig();
