@@ -21,6 +21,7 @@
 #include "common/bytes.h"
 #include "common/digest.h"
 #include "e2e_util.h"
+#include "storage/factory.h"
 
 namespace aero::e2e {
 namespace {
@@ -603,6 +604,36 @@ TEST_F(Abs20Readme, RemoteDescriptorInFlatForm) {
   ASSERT_NO_FATAL_FAILURE(StartService(descriptor, /*remote=*/true));
   json routines = GetJson("/v1/config/routines");
   EXPECT_TRUE(routines.contains("routine2")) << routines.dump();
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+}
+
+// Service help, "-r": "you could have a remote_config.yaml file containing S3 details, and you would
+// run the server with `-c remote_config.yaml -r`": the descriptor is the README's S3 storage object
+// (`type: 1`, s3-region, s3-profile, s3-endpoint-override) naming the configuration object in the
+// bucket; API changes are written back to that object.
+TEST_F(Abs20Readme, RemoteDescriptorOnS3) {
+  ASSERT_NO_FATAL_FAILURE(StartCluster(&src_, &src_port_, "src"));
+  if (!StartS3rver()) GTEST_SKIP() << "s3rver missing: run npm ci in tests/node";
+  StorageOptions opts;
+  opts.s3.region = "eu-central-1";
+  opts.s3.endpoint_override = S3Endpoint();
+  opts.s3.access_key_id = "S3RVER";
+  opts.s3.secret_access_key = "S3RVER";
+  auto bucket = OpenStorage("s3://as-backup-bucket", opts);
+  ASSERT_TRUE(bucket.ok()) << bucket.status().ToString();
+  ASSERT_TRUE((*bucket)->WriteObject("config/abs.yml", ReadmeConfig()).ok());
+  const std::string descriptor = dir_.path() + "/remote_config.yaml";
+  WriteFile(descriptor, "type: 1\npath: s3://as-backup-bucket/config/abs.yml\ns3-region: eu-central-1\n"
+                        "s3-profile: minio\ns3-endpoint-override: " + S3Endpoint() + "\n");
+  ASSERT_NO_FATAL_FAILURE(StartService(descriptor, /*remote=*/true));
+  json routines = GetJson("/v1/config/routines");
+  EXPECT_TRUE(routines.contains("routine1")) << routines.dump();
+  EXPECT_TRUE(routines.contains("minio")) << routines.dump();
+  auto r = api_.Post("/v1/config/storage/extra", json{{"type", 0}, {"path", dir_.path() + "/extra"}}.dump());
+  EXPECT_EQ(r.status, 201) << r.body;
+  auto stored = (*bucket)->ReadObject("config/abs.yml");
+  ASSERT_TRUE(stored.ok()) << stored.status().ToString();
+  EXPECT_NE(stored->find(dir_.path() + "/extra"), std::string::npos) << *stored;
   EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
 }
 
