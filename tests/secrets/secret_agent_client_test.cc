@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 
+#include "secrets/command_line.h"
 #include "secrets/secret_agent_client.h"
 #include "tests/secrets/fake_secret_agent.h"
 
@@ -202,6 +203,21 @@ TEST_F(SecretAgentClientTest, NobodyListening) {
   u.transport = SecretAgentConfig::Transport::kUnix;
   u.address = dir_ + "/missing.sock";
   EXPECT_EQ(SecretAgentClient(u).Fetch("secrets:a:b").status().code(), ErrorCode::kNetwork);
+}
+
+TEST_F(SecretAgentClientTest, CommandLineOptionValues) {
+  StartAgent();
+  CommandLineAgentOptions o;
+  o.address = "127.0.0.1:" + std::to_string(agent_->port());
+  auto agent = AgentConfigFromOptions(o);
+  ASSERT_TRUE(agent.ok()) << agent.status().message();
+  auto r = ResolveOptionValue("secrets:aerospike:password", "--password", *agent);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(*r, kSecret);
+  auto e = ResolveOptionValue("secrets:aerospike:absent", "--azure-account-key", *agent);
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.status().message().rfind("--azure-account-key: secret agent tcp 127.0.0.1:", 0), 0u)
+      << e.status().message();
 }
 
 TEST_F(SecretAgentClientTest, BadReferenceNeverReachesTheAgent) {

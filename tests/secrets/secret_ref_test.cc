@@ -1,6 +1,7 @@
 // Unit tests of the "secrets:<resource>:<key>" parser and of the agent configuration checks.
 #include <gtest/gtest.h>
 
+#include "secrets/command_line.h"
 #include "secrets/secret_agent_client.h"
 #include "secrets/secret_ref.h"
 
@@ -77,6 +78,63 @@ TEST(SecretAgentConfig, ParseTransport) {
   auto bad = ParseTransport("udp");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("\"udp\""), std::string::npos);
+}
+
+TEST(CommandLineAgent, AddressForms) {
+  CommandLineAgentOptions o;
+  auto none = AgentConfigFromOptions(o);
+  ASSERT_TRUE(none.ok());
+  EXPECT_FALSE(none->has_value());
+
+  struct Case {
+    const char* address;
+    std::optional<int> port;
+    const char* host;
+    int expect_port;
+  } cases[] = {
+      {"10.0.0.5", std::nullopt, "10.0.0.5", 3005},
+      {"10.0.0.5:4000", std::nullopt, "10.0.0.5", 4000},
+      {"10.0.0.5:4000", 5000, "10.0.0.5", 5000},  // --sa-port wins, as in asbackup
+      {"agent.local", std::nullopt, "agent.local", 3005},
+      {"[::1]:3006", std::nullopt, "::1", 3006},
+      {"::1", std::nullopt, "::1", 3005},
+  };
+  for (const auto& c : cases) {
+    o.address = c.address;
+    o.port = c.port;
+    auto r = AgentConfigFromOptions(o);
+    ASSERT_TRUE(r.ok()) << c.address << ": " << r.status().message();
+    ASSERT_TRUE(r->has_value());
+    EXPECT_EQ((*r)->address, c.host) << c.address;
+    EXPECT_EQ((*r)->port, c.expect_port) << c.address;
+    EXPECT_EQ((*r)->transport, SecretAgentConfig::Transport::kTcp);
+  }
+}
+
+TEST(CommandLineAgent, BadOptions) {
+  CommandLineAgentOptions o;
+  o.cafile = "/ca.pem";
+  EXPECT_NE(AgentConfigFromOptions(o).status().message().find("need --sa-address"), std::string::npos);
+  o = {};
+  o.address = "host:notaport";
+  EXPECT_NE(AgentConfigFromOptions(o).status().message().find("bad port 'notaport'"), std::string::npos);
+  o.address = "[::1";
+  EXPECT_FALSE(AgentConfigFromOptions(o).ok());
+  o.address = "host:70000";
+  EXPECT_NE(AgentConfigFromOptions(o).status().message().find("outside 1-65535"), std::string::npos);
+  o.address = "host";
+  o.timeout_ms = 0;
+  EXPECT_NE(AgentConfigFromOptions(o).status().message().find("timeout"), std::string::npos);
+}
+
+TEST(CommandLineAgent, ReferenceWithoutAgent) {
+  auto plain = ResolveOptionValue("literal", "--password", std::nullopt);
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(*plain, "literal");
+  auto r = ResolveOptionValue("secrets:db:pw", "--password", std::nullopt);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(),
+            "--password: secrets:db:pw is a Secret Agent reference: give --sa-address (and --sa-port)");
 }
 
 }  // namespace
