@@ -396,6 +396,7 @@ class RestoreJob::Impl {
     Batch batch;
     AsbEntity e;
     std::vector<Record> spare;  // recycled records the parser fills next
+    ReadTally tally;
     while (!Stopping()) {
       auto more = reader.Next(&e);
       if (!more.ok()) {
@@ -405,13 +406,14 @@ class RestoreJob::Impl {
       if (!*more) break;
       switch (e.kind) {
         case AsbEntityKind::kRecord:
-          if (!TakeRecord(e, index, batch)) break;
+          if (!TakeRecord(e, index, batch, tally)) break;
           if (spare.empty()) spare = pool_.Take();
           if (!spare.empty()) {
             e.record = std::move(spare.back());
             spare.pop_back();
           }
           if (batch.records.size() >= o_.batch_size) {
+            tally.Flush(c_);
             if (!o_.validate_only && !rps_.Acquire(batch.records.size(), stop_)) break;
             Push(batch, queue);
           }
@@ -424,6 +426,7 @@ class RestoreJob::Impl {
           break;
       }
     }
+    tally.Flush(c_);
     if (!batch.records.empty()) {
       if (!stop_.cancelled() && (o_.validate_only || rps_.Acquire(batch.records.size(), stop_))) {
         Push(batch, queue);
@@ -434,15 +437,31 @@ class RestoreJob::Impl {
     c_.files_done.fetch_add(1);
   }
 
+  // Per-reader record tally: records_read is shared by all readers, so it is added once per batch
+  // (before the batch is queued, so read >= the writers' counts at any time) rather than per
+  // record, and the expiry check's "now" is read once per batch instead of per record.
+  struct ReadTally {
+    uint64_t read = 0;
+    int64_t now = 0;
+    bool have_now = false;
+    void Flush(RestoreCounters& c) {
+      if (read) c.records_read.fetch_add(read, std::memory_order_relaxed);
+      read = 0;
+      have_now = false;
+    }
+  };
+
   // Applies the record rules; true when the record was added to the batch.
-  bool TakeRecord(AsbEntity& e, uint32_t file, Batch& batch) {
-    c_.records_read.fetch_add(1, std::memory_order_relaxed);
+  bool TakeRecord(AsbEntity& e, uint32_t file, Batch& batch, ReadTally& tally) {
+    ++tally.read;
     Record& rec = e.record;
     if (o_.no_records) {
+      tally.Flush(c_);
       c_.records_skipped.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
     if (!o_.source_namespace.empty() && rec.ns != o_.source_namespace) {
+      tally.Flush(c_);
       std::string msg = files_[file] + ": line " + std::to_string(e.line) + ": record " + DigestHex(rec.digest) +
                         " is in namespace '" + rec.ns + "', expected '" + o_.source_namespace + "'";
       CountFailure("namespace mismatch");
@@ -457,6 +476,7 @@ class RestoreJob::Impl {
       return false;
     }
     if (!sets_.empty() && !sets_.count(rec.set)) {
+      tally.Flush(c_);
       c_.records_skipped.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
@@ -464,13 +484,19 @@ class RestoreJob::Impl {
       std::erase_if(rec.bins, [&](const Bin& b) { return !bins_.count(b.name); });
     }
     if (rec.bins.empty()) {  // nothing to write (asrestore skips such records too)
+      tally.Flush(c_);
       c_.records_skipped.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
     // Expired records are counted here, before queueing, with the client's rule (extra TTL
     // included). A TTL the server would reject is reported by the writer, with the record's origin.
-    auto ttl = client::TtlFromVoidTime(rec.void_time, clock_->NowUnixSeconds(), o_.extra_ttl);
+    if (!tally.have_now) {
+      tally.now = clock_->NowUnixSeconds();
+      tally.have_now = true;
+    }
+    auto ttl = client::TtlFromVoidTime(rec.void_time, tally.now, o_.extra_ttl);
     if (ttl.ok() && !ttl->has_value()) {
+      tally.Flush(c_);
       c_.records_expired.fetch_add(1, std::memory_order_relaxed);
       return false;
     }
