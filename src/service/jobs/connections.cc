@@ -120,7 +120,7 @@ Result<std::shared_ptr<client::Cluster>> ConnectCluster(const Cluster& cluster, 
     Status st = c.status().WithContext("connecting to cluster " + ClusterName(cluster));
     // A refused login with a fetched password: say where it came from (the reference, not the value).
     const auto& cr = cluster.credentials;
-    if (st.code() == ErrorCode::kAuth && cr && cr->password && secrets::IsSecretRef(*cr->password)) {
+    if (st.code() == ErrorCode::kAuth && cr && cr->password && aero::secrets::IsSecretRef(*cr->password)) {
       st = Status(st.code(), st.message() + " (the password was fetched from the Secret Agent as " + *cr->password + ")",
                   st.server_code());
     }
