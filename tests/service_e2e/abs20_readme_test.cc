@@ -389,7 +389,7 @@ TEST_F(Abs20Readme, DirectRestoreFromS3WithReadmeBody) {
 }
 
 // "Restore using routine name and timestamp": the README body (`"time"` as a quoted string) restores
-// routine1's backup.
+// routine1's backup; then the direct-restore body with a local (`"type": 0`) source.
 TEST_F(Abs20Readme, RestoreToTimestampWithReadmeBody) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(&src_, &src_port_, "src"));
   ASSERT_NO_FATAL_FAILURE(StartCluster(&dst_, &dst_port_, "dst"));
@@ -400,7 +400,7 @@ TEST_F(Abs20Readme, RestoreToTimestampWithReadmeBody) {
   WriteRecords(*c, "source-ns7", "e2e", 25, 7000);
   WriteRecords(*d, "source-ns7", "e2e", 25, 9000, /*times=*/2);
   ASSERT_NO_FATAL_FAILURE(StartServiceWithFile(ReadmeConfig()));
-  WaitFullBackup("routine1");
+  json backup = WaitFullBackup("routine1");
   // The README's time (2024-03-17) predates every backup here: the test uses "now", still quoted.
   std::string body = Subst(Data("restore-timestamp.json"),
                            {{"\"port\": 3000", "\"port\": " + std::to_string(dst_port_)},
@@ -410,6 +410,18 @@ TEST_F(Abs20Readme, RestoreToTimestampWithReadmeBody) {
   ASSERT_TRUE(json::parse(r.body, nullptr, false).is_number_integer()) << r.body;
   json st = WaitRestore(r.body);
   EXPECT_EQ(st["status"], "success") << st.dump() << svc_.Log();
+  EXPECT_EQ(st["inserted-records"], 25) << st.dump();
+  EXPECT_EQ(ScanRecords(*d, "source-ns7", "e2e"), ScanRecords(*c, "source-ns7", "e2e"));
+
+  // "The `type` parameter under `source` denotes ... local storage if set to `0`": the direct-restore
+  // body with a local source, path = the storage path + the listed key.
+  json local = json::parse(Subst(Data("restore-full.json"), {{"\"port\": 3000", "\"port\": " + std::to_string(dst_port_)}}));
+  local["source"] = {{"path", local_storage_ + "/" + backup["key"].get<std::string>()}, {"type", 0}};
+  WriteRecords(*d, "source-ns7", "e2e", 25, 9000, /*times=*/3);
+  r = api_.Post("/v1/restore/full", local.dump());
+  ASSERT_EQ(r.status, 202) << r.body;
+  st = WaitRestore(r.body);
+  EXPECT_EQ(st["status"], "success") << st.dump();
   EXPECT_EQ(st["inserted-records"], 25) << st.dump();
   EXPECT_EQ(ScanRecords(*d, "source-ns7", "e2e"), ScanRecords(*c, "source-ns7", "e2e"));
 
