@@ -421,7 +421,9 @@ Status SetUpLogging(const service::LoggerConfig& config) {
     const auto& f = *config.file_writer;
     RotationOptions o;
     o.filename = f.filename;
-    o.max_size_bytes = f.EffectiveMaxSizeMb() * 1024 * 1024;
+    // lumberjack reads maxsize 0 as its 100 MB default, not as "never rotate".
+    const int64_t mb = f.EffectiveMaxSizeMb() > 0 ? f.EffectiveMaxSizeMb() : service::kDefaultLogMaxSizeMb;
+    o.max_size_bytes = mb * 1024 * 1024;
     o.max_age_days = f.max_age_days.value_or(0);
     o.max_backups = f.max_backups.value_or(0);
     o.compress = f.compress.value_or(false);
