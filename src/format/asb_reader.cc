@@ -128,15 +128,23 @@ NumberParse ParseUnsignedText(const char* b, const char* e, uint64_t max, uint64
   return NumberParse::kOk;
 }
 
-// Optional '-', decimal digits, fits in int64.
+// Optional '-', decimal digits (leading zeros allowed), fits in int64; what std::from_chars accepts
+// for such text, in one pass.
 NumberParse ParseInt64Text(const char* b, const char* e, int64_t* v) {
-  const char* digits = (b < e && *b == '-') ? b + 1 : b;
+  bool neg = b < e && *b == '-';
+  const char* digits = neg ? b + 1 : b;
   if (digits == e) return NumberParse::kMissing;
-  for (const char* p = digits; p < e; ++p)
-    if (*p < '0' || *p > '9') return NumberParse::kInvalid;
-  auto r = std::from_chars(b, e, *v);
-  if (r.ec == std::errc::result_out_of_range) return NumberParse::kRange;
-  if (r.ec != std::errc() || r.ptr != e) return NumberParse::kInvalid;
+  constexpr uint64_t kMagnitudeMax = uint64_t{1} << 63;  // |INT64_MIN|
+  uint64_t x = 0;
+  bool range = false;
+  for (const char* p = digits; p < e; ++p) {
+    if (*p < '0' || *p > '9') return NumberParse::kInvalid;  // a non-digit anywhere wins over overflow
+    uint64_t d = static_cast<uint64_t>(*p - '0');
+    if (!range && x > (kMagnitudeMax - d) / 10) range = true;
+    if (!range) x = x * 10 + d;
+  }
+  if (range || (!neg && x == kMagnitudeMax)) return NumberParse::kRange;
+  *v = neg ? static_cast<int64_t>(uint64_t{0} - x) : static_cast<int64_t>(x);
   return NumberParse::kOk;
 }
 

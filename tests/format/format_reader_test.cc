@@ -5,6 +5,7 @@
 // the same error (message, line, byte) on randomly damaged ones, whatever the read chunking.
 #include <gtest/gtest.h>
 
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <random>
@@ -521,6 +522,38 @@ TEST(ReaderFastPath, SameErrorAsTheGeneralParserOnDamagedFiles) {
     if (!ParseAll(f).status.ok()) ++errors;
   }
   EXPECT_GT(errors, 500);  // the damage mostly produced errors, so their positions were compared
+}
+
+TEST(ReaderFastPath, IntegersAgreeWithFromChars) {
+  // The reader's one-pass integer parser against std::from_chars on boundary and random digit strings.
+  std::vector<std::string> texts = {"0", "-0", "9223372036854775807", "-9223372036854775808", "9223372036854775808",
+                                    "-9223372036854775809", "18446744073709551616", "0000000000000000000000000000042",
+                                    "-00000000000000000000009223372036854775808", "99999999999999999999999"};
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 3000; ++i) {
+    std::string t = rng() % 2 ? "-" : "";
+    size_t n = 1 + rng() % 22;
+    for (size_t k = 0; k < n; ++k) t.push_back(static_cast<char>('0' + (k == 0 && n > 1 ? 1 + rng() % 9 : rng() % 10)));
+    texts.push_back(t);
+  }
+  for (const auto& t : texts) {
+    int64_t want = 0;
+    auto r = std::from_chars(t.data(), t.data() + t.size(), want);
+    for (bool fast : {true, false}) {
+      AsbReaderOptions o;
+      o.fast_path = fast;
+      Parsed p = ParseAll(kHead + kRec + "+ b 1\n- I a " + t + "\n", "one.asb", SIZE_MAX, o);
+      if (r.ec == std::errc::result_out_of_range) {
+        ExpectCorrupt(p, "integer value '" + t.substr(0, 40));
+        EXPECT_NE(p.status.message().find("does not fit in 64 bits"), std::string::npos) << t;
+      } else {
+        ASSERT_TRUE(r.ec == std::errc() && r.ptr == t.data() + t.size()) << t;
+        ASSERT_TRUE(p.status.ok()) << t << ": " << p.status.ToString();
+        ASSERT_EQ(p.entities.size(), 1u);
+        EXPECT_EQ(p.entities[0].record.bins[0], IntBin("a", want)) << t;
+      }
+    }
+  }
 }
 
 TEST(ReaderFastPath, ErrorPositionsOfBadRecordLines) {
