@@ -1,8 +1,10 @@
 // Single-record put/get/delete and batch put; see write.h.
 #include "client/write.h"
 
+#include <algorithm>
 #include <functional>
 #include <map>
+#include <optional>
 #include <thread>
 
 #include "common/bytes.h"
@@ -276,8 +278,15 @@ Status RunBatch(Node& node, const std::string& req, const std::vector<size_t>& r
   Deadline total = DeadlineAfter(policy.total_timeout);
   ABS_ASSIGN_OR_RETURN(auto conn, node.Acquire(total, cancel));
   std::vector<uint8_t> answered(rows.size(), 0);
-  std::map<uint32_t, size_t> pos;
-  for (size_t k = 0; k < rows.size(); ++k) pos[static_cast<uint32_t>(rows[k])] = k;
+  // Replies name rows by their index in the caller's vector. BatchPut passes `rows` ascending, so a
+  // binary search finds the position without building a map per request (a linear search otherwise).
+  const bool sorted = std::is_sorted(rows.begin(), rows.end());
+  auto position_of = [&](uint32_t row) -> std::optional<size_t> {
+    auto it = sorted ? std::lower_bound(rows.begin(), rows.end(), static_cast<size_t>(row))
+                     : std::find(rows.begin(), rows.end(), static_cast<size_t>(row));
+    if (it == rows.end() || *it != row) return std::nullopt;
+    return static_cast<size_t>(it - rows.begin());
+  };
   auto fail = [&](Status s) {
     conn->MarkBroken();
     node.Release(std::move(conn));
@@ -313,12 +322,16 @@ Status RunBatch(Node& node, const std::string& req, const std::vector<size_t>& r
                                                                    std::to_string(rows[k]));
         return Status::Ok();
       }
-      auto it = pos.find(msg.header.transaction_ttl);
-      if (it == pos.end())
-        return fail(Status(ErrorCode::kProtocol, "batch reply names row " + std::to_string(msg.header.transaction_ttl) +
+      uint32_t row = msg.header.transaction_ttl;
+      auto k = position_of(row);
+      if (!k)
+        return fail(Status(ErrorCode::kProtocol, "batch reply names row " + std::to_string(row) +
                                                      " which was not sent"));
-      answered[it->second] = 1;
-      out[rows[it->second]].status = ServerError(msg.header.result_code, "batch row " + std::to_string(it->first));
+      answered[*k] = 1;
+      // The message is only built for failed rows (most rows succeed).
+      out[rows[*k]].status = msg.header.result_code == 0
+                                 ? Status::Ok()
+                                 : ServerError(msg.header.result_code, "batch row " + std::to_string(row));
     }
   }
 }
@@ -399,6 +412,7 @@ Result<std::vector<BatchRowResult>> BatchPut(Cluster& cluster, const std::vector
     for (auto* g : groups)
       for (size_t i : g->second)
         if (ClassifyStatus(out[i].status) == ResultClass::kTransient) retry.push_back(i);
+    std::sort(retry.begin(), retry.end());  // groups are each ascending; keep `pending` ascending overall
     pending = std::move(retry);
   }
   return out;
