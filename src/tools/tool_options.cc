@@ -6,14 +6,17 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "common/base64.h"
+#include "secrets/secret_ref.h"
 #include "storage/factory.h"
 
 namespace aero::tools {
@@ -67,6 +70,7 @@ std::vector<std::string> SplitList(std::string_view text) {
 // ---- connection ----
 
 void AddConnectionOptions(CLI::App& app, ConnectionFlags& f) {
+  AddSecretAgentOptions(app, f.secret_agent);
   const char* g = "Connection";
   app.add_option("-h,--host", f.hosts, "Seed hosts host[:tls-name][:port][,...]")->group(g)->capture_default_str();
   app.add_option("-p,--port", f.port, "Default port")->group(g)->capture_default_str()->check(CLI::Range(1, 65535));
@@ -103,6 +107,7 @@ void AddConnectionOptions(CLI::App& app, ConnectionFlags& f) {
 }
 
 Result<std::vector<client::Host>> SeedHosts(const ConnectionFlags& f) {
+  ABS_RETURN_IF_ERROR(RejectUnresolvedSecret(f.hosts, "--host"));
   if (f.port < 1 || f.port > 65535) return Status(ErrorCode::kInvalidArgument, "--port must be 1..65535");
   auto hosts = client::ParseHosts(f.hosts, static_cast<uint16_t>(f.port));
   if (!hosts.ok()) return hosts.status().WithContext("--host");
@@ -130,6 +135,20 @@ Result<std::string> ResolveSecretValue(const std::string& value, const std::stri
 }
 
 Result<client::ClientPolicy> ClientPolicyOf(const ConnectionFlags& f) {
+  for (const auto& [value, option] : {std::pair<const std::string&, const char*>{f.hosts, "--host"},
+                                      {f.user, "--user"},
+                                      {f.password, "--password"},
+                                      {f.auth_mode, "--auth"},
+                                      {f.tls_name, "--tls-name"},
+                                      {f.tls_cafile, "--tls-cafile"},
+                                      {f.tls_capath, "--tls-capath"},
+                                      {f.tls_certfile, "--tls-certfile"},
+                                      {f.tls_keyfile, "--tls-keyfile"},
+                                      {f.tls_keyfile_password, "--tls-keyfile-password"},
+                                      {f.tls_protocols, "--tls-protocols"},
+                                      {f.tls_cipher_suite, "--tls-cipher-suite"}}) {
+    ABS_RETURN_IF_ERROR(RejectUnresolvedSecret(value, option));
+  }
   client::ClientPolicy p;
   std::string mode = f.auth_mode;
   for (auto& c : mode) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -169,6 +188,65 @@ Result<std::shared_ptr<client::Cluster>> ConnectCluster(const ConnectionFlags& f
   return client::Cluster::Connect(seeds, policy);
 }
 
+// ---- Secret Agent ----
+
+namespace {
+// Replaces every "secrets:" value of the options of `app` and of its option groups (except `skip`,
+// the Secret Agent group itself) with the secret. Throws CLI::ParseError on failure; the message
+// names the option, agent, resource and key, never a secret value.
+void ResolveSecretsIn(CLI::App& app, const CLI::App* skip, const std::optional<secrets::SecretAgentConfig>& agent) {
+  for (CLI::Option* opt : app.get_options()) {
+    const auto& results = opt->results();
+    if (std::none_of(results.begin(), results.end(), [](const std::string& r) { return secrets::IsSecretRef(r); }))
+      continue;
+    std::vector<std::string> resolved;
+    resolved.reserve(results.size());
+    for (const std::string& r : results) {
+      auto v = secrets::ResolveOptionValue(r, opt->get_name(), agent);
+      if (!v.ok()) {
+        // Bad references and missing --sa-address are option errors (2); an agent that cannot be
+        // reached or does not know the key is a failure of the run (1), as for the cluster.
+        int code = v.status().code() == ErrorCode::kInvalidArgument ? 2 : 1;
+        throw CLI::ParseError(v.status().ToString(), code);
+      }
+      resolved.push_back(std::move(*v));
+    }
+    opt->clear();
+    opt->add_result(std::move(resolved));
+  }
+  for (CLI::App* sub : app.get_subcommands([skip](CLI::App* a) { return a != skip && a->get_name().empty(); }))
+    ResolveSecretsIn(*sub, skip, agent);
+}
+}  // namespace
+
+void AddSecretAgentOptions(CLI::App& app, secrets::CommandLineAgentOptions& f) {
+  CLI::Option_group* g = app.add_option_group("Secret Agent", "Fetch option values given as secrets:<resource>:<key>");
+  g->add_option("--sa-address", f.address, "Secret Agent host[:port], [IPv6]:port")->option_text("HOST[:PORT]");
+  g->add_option_function<int>(
+       "--sa-port", [&f](const int& port) { f.port = port; }, "Secret Agent port (default 3005)")
+      ->option_text("PORT");
+  g->add_option("--sa-timeout", f.timeout_ms, "Secret Agent connect/read timeout (ms)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  g->add_option("--sa-cafile", f.cafile, "CA (PEM) to verify the Secret Agent's TLS certificate; enables TLS");
+  g->add_flag("--sa-is-base64", f.is_base64, "The Secret Agent sends values base64-encoded");
+  // Runs (only when a --sa-* option was given) after the group's own options are stored and before
+  // any option of the main app stores its value.
+  g->parse_complete_callback([&app, &f, g] {
+    auto agent = secrets::AgentConfigFromOptions(f);
+    if (!agent.ok()) throw CLI::ParseError(agent.status().ToString(), 2);
+    ResolveSecretsIn(app, g, *agent);
+  });
+}
+
+Status RejectUnresolvedSecret(const std::string& value, const std::string& option) {
+  if (!secrets::IsSecretRef(value)) return Status::Ok();
+  // Without an agent this is always an error: "<option>: secrets:r:k is a Secret Agent reference:
+  // give --sa-address ..." (or the reference's own syntax error).
+  auto r = secrets::ResolveOptionValue(value, option, std::nullopt);
+  return r.ok() ? Status(ErrorCode::kInvalidArgument, option + ": unresolved Secret Agent reference") : r.status();
+}
+
 // ---- storage ----
 
 void AddStorageOptions(CLI::App& app, StorageFlags& f, bool uploads) {
@@ -206,6 +284,22 @@ void AddStorageOptions(CLI::App& app, StorageFlags& f, bool uploads) {
 }
 
 Result<StorageOptions> StorageOptionsOf(const StorageFlags& f) {
+  for (const auto& [value, option] :
+       {std::pair<const std::string&, const char*>{f.s3_region, "--s3-region"},
+        {f.s3_profile, "--s3-profile"},
+        {f.s3_endpoint_override, "--s3-endpoint-override"},
+        {f.s3_log_level, "--s3-log-level"},
+        {f.azure_account_name, "--azure-account-name"},
+        {f.azure_account_key, "--azure-account-key"},
+        {f.azure_tenant_id, "--azure-tenant-id"},
+        {f.azure_client_id, "--azure-client-id"},
+        {f.azure_client_secret, "--azure-client-secret"},
+        {f.azure_endpoint, "--azure-endpoint"},
+        {f.azure_sas_token, "--azure-sas-token"},
+        {f.gcp_key_path, "--gcp-key-path"},
+        {f.gcp_endpoint_override, "--gcp-endpoint-override"}}) {
+    ABS_RETURN_IF_ERROR(RejectUnresolvedSecret(value, option));
+  }
   StorageOptions o;
   o.s3.region = f.s3_region;
   o.s3.profile = f.s3_profile;
@@ -278,6 +372,12 @@ void AddCodecOptions(CLI::App& app, CodecFlags& f) {
 }
 
 Result<CodecOptions> CodecOptionsOf(const CodecFlags& f) {
+  for (const auto& [value, option] : {std::pair<const std::string&, const char*>{f.compress, "--compress"},
+                                      {f.encrypt, "--encrypt"},
+                                      {f.key_file, "--encryption-key-file"},
+                                      {f.key_env, "--encryption-key-env"}}) {
+    ABS_RETURN_IF_ERROR(RejectUnresolvedSecret(value, option));
+  }
   CodecOptions o;
   if (!f.compress.empty()) {
     auto c = ParseCompressionMode(f.compress);
@@ -301,7 +401,11 @@ Result<CodecOptions> CodecOptionsOf(const CodecFlags& f) {
     return Status(ErrorCode::kInvalidArgument, "--encrypt needs --encryption-key-file or --encryption-key-env");
   if (o.encryption == EncryptionMode::kNone && has_key)
     return Status(ErrorCode::kInvalidArgument, "an encryption key was given without --encrypt");
-  if (!f.key_file.empty()) {
+  if (f.key_file.rfind("-----BEGIN ", 0) == 0) {
+    // The PEM itself: --encryption-key-file secrets:... answered by the Secret Agent. No path
+    // starts like this, and the content must never be echoed as if it were a file name.
+    ABS_ASSIGN_OR_RETURN(o.key_material, KeyMaterialFromPem(f.key_file, "--encryption-key-file (from the Secret Agent)"));
+  } else if (!f.key_file.empty()) {
     ABS_ASSIGN_OR_RETURN(o.key_material, LoadKeyFile(f.key_file));
   } else if (!f.key_env.empty()) {
     const char* v = std::getenv(f.key_env.c_str());

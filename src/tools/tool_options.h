@@ -1,5 +1,6 @@
 // Command-line pieces shared by abs-backup and abs-restore, under asbackup/asrestore's option names
 // (backup-tools.md §1-§2): cluster connection (hosts, user/password, auth mode, TLS, timeouts),
+// the Secret Agent (--sa-*; any option value may be "secrets:<resource>:<key>"),
 // storage backend flags (--s3-*, --azure-*, --gcp-*) and splitting a path/URI into a storage root
 // and a key, compression/encryption flags, asbackup's local-time format, a progress reporter
 // (terminal bar or periodic lines, machine-readable lines) and cancel-on-SIGINT/SIGTERM.
@@ -24,6 +25,7 @@
 #include "common/cancel.h"
 #include "common/status.h"
 #include "format/codec.h"
+#include "secrets/command_line.h"
 #include "storage/options.h"
 #include "storage/storage.h"
 
@@ -48,16 +50,36 @@ struct ConnectionFlags {
   int total_timeout_ms = 0;
   int max_retries = 5;
   int sleep_between_retries_ms = 0;
+  secrets::CommandLineAgentOptions secret_agent;  // --sa-*: added by AddConnectionOptions
 };
+// Adds the connection options and the Secret Agent group (AddSecretAgentOptions on
+// flags.secret_agent), so both tools get secret resolution from this one call.
 void AddConnectionOptions(CLI::App& app, ConnectionFlags& flags);
 // Seeds from -h/-p. Errors name the bad entry.
 Result<std::vector<client::Host>> SeedHosts(const ConnectionFlags& flags);
-// Client policy (TLS, user, timeouts). Prompts for the password on the terminal when -P was given
+// Client policy (TLS, user, timeouts). A "secrets:" value left unresolved (no --sa-address) is an
+// error naming the option. Prompts for the password on the terminal when -P was given
 // without a value. Unsupported modes (EXTERNAL, PKI, TLS protocol/cipher selection) are errors.
 Result<client::ClientPolicy> ClientPolicyOf(const ConnectionFlags& flags);
 Result<std::shared_ptr<client::Cluster>> ConnectCluster(const ConnectionFlags& flags);
 // asbackup's secret forms for TLS key passwords: "env:VAR", "file:PATH" or a literal.
 Result<std::string> ResolveSecretValue(const std::string& value, const std::string& what);
+
+// ---- Secret Agent ----
+// Adds asbackup's --sa-address host[:port], --sa-port, --sa-timeout (ms), --sa-cafile and
+// --sa-is-base64 as the option group "Secret Agent". When any of them is given, every other option
+// value of `app` of the form "secrets:<resource>:<key>" is replaced by the secret before the
+// options store their values: CLI11 (2.1) runs an option group's parse_complete_callback before
+// the callbacks of the main app's options. For --encryption-key-file the secret is the PEM key
+// itself (as asbackup has it), not a path: CodecOptionsOf takes a value that is PEM content as the
+// key. Failures throw CLI::ParseError naming the option (and the agent,
+// resource and key, never a secret): exit code 2 for bad --sa-* options or a malformed reference,
+// 1 when the agent cannot be reached or does not know the secret.
+// Without any --sa-* option the group does nothing, and the *Of() converters below reject a
+// "secrets:" value left in their options ("... give --sa-address").
+void AddSecretAgentOptions(CLI::App& app, secrets::CommandLineAgentOptions& flags);
+// Error naming `option` when `value` is a "secrets:" reference that was not resolved, else Ok.
+Status RejectUnresolvedSecret(const std::string& value, const std::string& option);
 
 // ---- storage ----
 struct StorageFlags {
@@ -75,6 +97,7 @@ struct StorageFlags {
   int storage_max_retries = 5;
 };
 void AddStorageOptions(CLI::App& app, StorageFlags& flags, bool uploads);
+// Rejects unresolved "secrets:" values (see AddSecretAgentOptions).
 Result<StorageOptions> StorageOptionsOf(const StorageFlags& flags);
 
 // A directory (-d) or file (-o/-i) argument as a storage root plus a key under it:
@@ -93,10 +116,12 @@ struct CodecFlags {
   std::string compress;  // -z zstd
   int compression_level = 0;
   std::string encrypt;   // -y aes128|aes256
-  std::string key_file;  // --encryption-key-file
+  std::string key_file;  // --encryption-key-file: a path, or the PEM itself when fetched from the agent
   std::string key_env;   // --encryption-key-env (variable holding the base64 key)
 };
 void AddCodecOptions(CLI::App& app, CodecFlags& flags);
+// A key_file value starting with "-----BEGIN " is PEM content (the Secret Agent's answer to
+// --encryption-key-file secrets:...), anything else a path. Rejects unresolved "secrets:" values.
 Result<CodecOptions> CodecOptionsOf(const CodecFlags& flags);
 
 // asbackup -a/-b: "YYYY-MM-DD_HH:MM:SS", "YYYY-MM-DD" (midnight) or "HH:MM:SS" (today), all in the
