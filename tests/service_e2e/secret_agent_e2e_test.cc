@@ -3,10 +3,17 @@
 // real agent is a Go binary not available here), the cluster an abs-test-server with login enabled.
 // A backup succeeds with the agent's password; an unknown key or a wrong password gives a failed
 // job whose error names the field and key; GET /v1/config shows the reference, never the secret;
-// the secret never reaches the service's log.
+// the secret never reaches the service's log. With a named agent (`secret-agents`), the cluster's
+// `secret-agent-name` and the routine's `secret-agent` (the run's agent) give the password and the
+// encryption key-secret; restores use the request's agent or the routine's.
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 #include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "client/cluster.h"
 #include "client/write.h"
@@ -23,6 +30,11 @@ using namespace std::chrono_literals;
 using secrets::testing::FakeSecretAgent;
 
 const std::string kUser = "backup-user";
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 const std::string kPassword = "Agent-Held-P4ss";
 
 class SecretAgentE2E : public ::testing::Test {
@@ -174,6 +186,93 @@ TEST_F(SecretAgentE2E, AgentDownFailsTheJob) {
   agent_.reset();  // closes the listener: connections to the agent are refused
   StartService("secrets:aerospike:backup-password", port);
   ExpectFailedJob({"credentials password", "secret agent tcp 127.0.0.1:" + std::to_string(port), "connect"});
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+}
+
+// A named agent serves the cluster password (cluster secret-agent-name) and the encryption key
+// (routine secret-agent, policy key-secret). The backup is encrypted with the agent's key; restores
+// to a timestamp (routine's agent) and by path (request secret-agent-name) decrypt it with the same
+// key and write the records back; an unknown agent name is a 400.
+TEST_F(SecretAgentE2E, NamedAgentGivesPasswordAndEncryptionKey) {
+  ASSERT_TRUE(secrets::testing::WriteSelfSignedCert(dir_.path(), "enc").ok());
+  std::ifstream in(dir_.path() + "/enc.key");
+  std::stringstream pem;
+  pem << in.rdbuf();
+  ASSERT_NE(pem.str().find("PRIVATE KEY"), std::string::npos);
+  agent_->SetSecret("keys", "aes", pem.str());
+  WriteSomeRecords();
+  api_ = Api(api_port_);
+  std::string y = "service:\n  http:\n    address: 127.0.0.1\n    port: " + std::to_string(api_port_) +
+                  "\n    rate:\n      white-list: [\"0.0.0.0/0\"]\n";
+  y += "secret-agents:\n  vault:\n    connection-type: tcp\n    address: 127.0.0.1\n    port: " +
+       std::to_string(agent_->port()) + "\n    timeout: 2000\n";
+  y += "aerospike-clusters:\n  src:\n    seed-nodes:\n      - host-name: 127.0.0.1\n        port: " +
+       std::to_string(server_port_) + "\n    credentials:\n      user: " + kUser +
+       "\n      password: secrets:aerospike:backup-password\n      secret-agent-name: vault\n";
+  y += "storage:\n  local:\n    local-storage:\n      path: " + dir_.path() + "/storage\n";
+  y += "backup-policies:\n  p:\n    parallel: 2\n    encryption:\n      mode: AES256\n"
+       "      key-secret: secrets:keys:aes\n    retry-policy:\n      base-timeout: 100\n      multiplier: 1\n"
+       "      max-retries: 1\n";
+  y += "backup-routines:\n  r:\n    source-cluster: src\n    storage: local\n    backup-policy: p\n"
+       "    secret-agent: vault\n    interval-cron: \"0 0 0 1 1 ?\"\n    namespaces: [test]\n";
+  const std::string path = dir_.path() + "/config.yml";
+  WriteFile(path, y);
+  std::string err;
+  ASSERT_TRUE(svc_.Start({ABS_SERVICE_BIN, "-c", path}, dir_.path() + "/service.log", &err)) << err;
+  ASSERT_TRUE(svc_.WaitForPort(api_port_, 20s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return FullBackups() == 1; }, 20s)) << svc_.Log();
+  auto list = json::parse(api_.Get("/v1/backups/full/r").body);
+  EXPECT_EQ(list[0]["record-count"], 5) << list.dump();
+  const std::string key = list[0]["key"];
+  // The stored files are encrypted: no plain .asb header, no bin name in clear.
+  int asb_files = 0;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir_.path() + "/storage")) {
+    if (!e.is_regular_file() || e.path().extension() != ".asb") continue;
+    ++asb_files;
+    const std::string bytes = ReadFile(e.path().string());
+    EXPECT_NE(bytes.rfind("Version", 0), 0u) << e.path();
+    EXPECT_EQ(bytes.find("\n- I "), std::string::npos) << e.path();
+  }
+  EXPECT_GE(asb_files, 1);
+
+  auto wait_restore = [&](const std::string& id) {
+    json st;
+    EXPECT_TRUE(WaitUntil(
+        [&] {
+          auto r = api_.Get("/v1/restore/status/" + id);
+          st = json::parse(r.body, nullptr, false);
+          return st.is_object() && st.value("status", "") != "running";
+        },
+        20s))
+        << st.dump();
+    return st;
+  };
+  // To a timestamp: the key is fetched through the routine's agent.
+  const std::string enc = R"("encryption":{"mode":"AES256","key-secret":"secrets:keys:aes"})";
+  auto r1 = api_.Post("/v1/restore/timestamp",
+                      R"({"routine":"r","time":)" + std::to_string(NowMs() + 1000) + R"(,"policy":{"no-generation":true,)" + enc + "}}");
+  ASSERT_EQ(r1.status, 202) << r1.body;
+  json s1 = wait_restore(r1.body);
+  EXPECT_EQ(s1.value("status", ""), "success") << s1.dump() << svc_.Log();
+  EXPECT_EQ(s1.value("read-records", 0), 5) << s1.dump();
+  EXPECT_EQ(s1.value("inserted-records", 0), 5) << s1.dump();  // decrypted records written again
+  // By path: the request names the agent.
+  auto r2 = api_.Post("/v1/restore/full", R"({"destination-name":"src","source-name":"local","secret-agent-name":"vault",)"
+                                          R"("backup-data-path":")" + key + R"(","policy":{)" + enc + "}}");
+  ASSERT_EQ(r2.status, 202) << r2.body;
+  json s2 = wait_restore(r2.body);
+  EXPECT_EQ(s2.value("status", ""), "success") << s2.dump() << svc_.Log();
+  EXPECT_EQ(s2.value("read-records", 0), 5) << s2.dump();
+  // An agent name that is not configured is the caller's mistake.
+  auto r3 = api_.Post("/v1/restore/full", R"({"destination-name":"src","source-name":"local","secret-agent-name":"nope",)"
+                                          R"("backup-data-path":")" + key + R"(","policy":{)" + enc + "}}");
+  EXPECT_EQ(r3.status, 400) << r3.body;
+  EXPECT_NE(r3.body.find("nope"), std::string::npos) << r3.body;
+  // Neither the password nor the key reached the log or the configuration document.
+  const std::string log = svc_.Log();
+  EXPECT_EQ(log.find(kPassword), std::string::npos);
+  EXPECT_EQ(log.find("PRIVATE KEY"), std::string::npos);
+  EXPECT_EQ(api_.Get("/v1/config").body.find(kPassword), std::string::npos);
   EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
 }
 

@@ -56,6 +56,19 @@ bool Permanent(const Status& st) {
   }
 }
 
+// The secret resolver of a restore request: its secret-agent-name (which must exist) or inline
+// secret-agent is the run's agent. A bad name is the caller's mistake (400).
+Result<api::SecretResolver> RequestSecrets(const Config& config, const std::string& agent_name,
+                                           const std::optional<SecretAgent>& inline_agent) {
+  if (!agent_name.empty() && inline_agent) {
+    return Status(ErrorCode::kInvalidArgument, "secret-agent and secret-agent-name are mutually exclusive");
+  }
+  auto secrets = api::SecretResolver::ForRun(
+      config, agent_name.empty() ? std::nullopt : std::optional<std::string>(agent_name), inline_agent);
+  if (!secrets.ok()) return Status(ErrorCode::kInvalidArgument, secrets.status().message());
+  return secrets;
+}
+
 }  // namespace
 
 struct BackupService::BackupJob {
@@ -68,6 +81,10 @@ struct BackupService::BackupJob {
   int64_t ts_ms = 0;    // run start = folder name = `created`
   int64_t from_ms = 0;  // incremental lower bound
   std::string id;       // "<routine>/<type>/<ts>" in logs
+  // Resolves secrets: references of this run (the routine's secret-agent is the run's agent);
+  // `secrets_status` holds why it could not be built, and the run fails with it.
+  api::SecretResolver secrets;
+  Status secrets_status;
   CancelToken cancel;
   std::atomic<bool> failed{false};  // a namespace failed for good (the others are cancelled then)
   std::atomic<int> backing_off{0};  // namespaces waiting to retry: nothing in flight to let finish
@@ -106,6 +123,7 @@ struct BackupService::RestoreJobEntry {
   std::string path;             // restore by path: folder relative to the source root
   api::RestorePolicy policy;
   restore::RestoreOptions options;
+  api::SecretResolver secrets;  // the request's secret-agent(-name) is the run's agent
 
   std::mutex mu;
   restore::RestoreStats done;             // finished steps
@@ -256,7 +274,8 @@ Status BackupService::LoadHistory(const std::string& routine, const Config& conf
   if (sit == config.storage.end()) {
     return Status(ErrorCode::kNotFound, "storage \"" + rit->second.storage + "\" not found");
   }
-  ABS_ASSIGN_OR_RETURN(auto storage, OpenConfiguredStorage(sit->second));
+  ABS_ASSIGN_OR_RETURN(auto secrets, api::SecretResolver::ForRun(config, rit->second.secret_agent));
+  ABS_ASSIGN_OR_RETURN(auto storage, OpenConfiguredStorage(sit->second, secrets));
   if (sweep) {
     for (BackupType type : {BackupType::kFull, BackupType::kIncremental}) {
       ABS_ASSIGN_OR_RETURN(auto leftovers, IncompleteRunFolders(*storage, routine, type));
@@ -337,6 +356,11 @@ void BackupService::OnFire(const std::string& routine, BackupType type, bool on_
   job->policy = policy;
   job->cluster = config_.clusters.at(r.source_cluster);
   job->storage = config_.storage.at(r.storage);
+  if (auto secrets = api::SecretResolver::ForRun(config_, r.secret_agent); secrets.ok()) {
+    job->secrets = std::move(*secrets);
+  } else {
+    job->secrets_status = secrets.status();
+  }
   job->type = type;
   job->ts_ms = std::max(clock().NowUnixMillis(), rt->last_ts_ms + 1);
   rt->last_ts_ms = job->ts_ms;
@@ -471,10 +495,11 @@ void BackupService::RunBackupJob(std::shared_ptr<BackupJob> job) {
   std::unique_ptr<aero::Storage> storage;
   std::shared_ptr<client::Cluster> cluster;
   Status st = with_retries("opening storage and connecting", [&]() -> Status {
-    auto s = OpenConfiguredStorage(job->storage);
+    if (!job->secrets_status.ok()) return job->secrets_status;
+    auto s = OpenConfiguredStorage(job->storage, job->secrets);
     if (!s.ok()) return s.status();
     storage = std::move(*s);
-    auto c = ConnectCluster(job->cluster);
+    auto c = ConnectCluster(job->cluster, job->secrets);
     if (!c.ok()) return c.status();
     cluster = std::move(*c);
     return Status::Ok();
@@ -507,7 +532,7 @@ void BackupService::RunBackupJob(std::shared_ptr<BackupJob> job) {
       threads.emplace_back([&, i] {
         const std::string& ns = namespaces[static_cast<size_t>(i)];
         Status s = with_retries("backup of namespace " + ns, [&]() -> Status {
-          auto req = BackupRequestFor(job->routine, job->policy, job->type, ns);
+          auto req = BackupRequestFor(job->routine, job->policy, job->type, ns, job->secrets);
           if (!req.ok()) return req.status();
           req->parallel = std::min(req->parallel, parallel);
           req->parallel_write = std::min(req->parallel_write, parallel_write);
@@ -594,7 +619,7 @@ void BackupService::RunBackupJob(std::shared_ptr<BackupJob> job) {
 
 void BackupService::WriteClusterConfiguration(BackupJob& job, aero::Storage& storage, const std::string& run_folder) {
   // Reconnect-free: uses a fresh connection to ask every node for its configuration.
-  auto cluster = ConnectCluster(job.cluster);
+  auto cluster = ConnectCluster(job.cluster, job.secrets);
   if (!cluster.ok()) {
     job.Log(spdlog::level::warn, "cluster configuration not saved: {}", cluster.status().ToString());
     return;
@@ -685,6 +710,7 @@ void BackupService::OnTick() {
 Result<std::vector<api::BackupDetails>> BackupService::ListBackups(const std::string& routine, BackupType type,
                                                                    const api::TimeBounds& bounds) {
   service::Storage storage_cfg;
+  api::SecretResolver secrets;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto r = config_.routines.find(routine);
@@ -694,8 +720,9 @@ Result<std::vector<api::BackupDetails>> BackupService::ListBackups(const std::st
       return Status(ErrorCode::kNotFound, "storage \"" + r->second.storage + "\" not found");
     }
     storage_cfg = s->second;
+    ABS_ASSIGN_OR_RETURN(secrets, api::SecretResolver::ForRun(config_, r->second.secret_agent));
   }
-  ABS_ASSIGN_OR_RETURN(auto storage, OpenConfiguredStorage(storage_cfg));
+  ABS_ASSIGN_OR_RETURN(auto storage, OpenConfiguredStorage(storage_cfg, secrets));
   ABS_ASSIGN_OR_RETURN(auto list, ListStoredBackups(*storage, routine, type));
   std::vector<api::BackupDetails> out;
   for (const auto& b : list) {
@@ -787,13 +814,15 @@ Status BackupService::CancelBackups(const std::string& routine) {
 Result<std::vector<std::pair<std::string, std::string>>> BackupService::RetrieveConfiguration(
     const std::string& routine, int64_t timestamp_ms) {
   service::Storage storage_cfg;
+  api::SecretResolver secrets;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto r = config_.routines.find(routine);
     if (r == config_.routines.end()) return Status(ErrorCode::kNotFound, "routine \"" + routine + "\" not found");
     storage_cfg = config_.storage.at(r->second.storage);
+    ABS_ASSIGN_OR_RETURN(secrets, api::SecretResolver::ForRun(config_, r->second.secret_agent));
   }
-  ABS_ASSIGN_OR_RETURN(auto storage, OpenConfiguredStorage(storage_cfg));
+  ABS_ASSIGN_OR_RETURN(auto storage, OpenConfiguredStorage(storage_cfg, secrets));
   ABS_ASSIGN_OR_RETURN(auto fulls, ListStoredBackups(*storage, routine, BackupType::kFull));
   const StoredBackup* best = nullptr;
   for (const auto& f : fulls)
@@ -837,17 +866,17 @@ Result<api::RestoreJobId> BackupService::Restore(const api::RestoreRequest& requ
     } else {
       return Status(ErrorCode::kInvalidArgument, "source or source-name is required");
     }
+    auto secrets = RequestSecrets(config_, request.secret_agent_name, request.secret_agent);
+    if (!secrets.ok()) return secrets.status();
+    job->secrets = std::move(*secrets);
   }
   job->path = request.backup_data_path;
   job->policy = request.policy;
-  if (!request.secret_agent_name.empty() || request.secret_agent) {
-    return Status(ErrorCode::kInvalidArgument, "secret agents are not supported by this build");
-  }
-  auto options = RestoreOptionsFor(request.policy);
+  auto options = RestoreOptionsFor(request.policy, job->secrets);
   if (!options.ok()) return Status(ErrorCode::kInvalidArgument, options.status().message());
   job->options = *options;
   // Validated synchronously (ABS 2.0 answers 400 for a folder without backup files).
-  auto storage = OpenConfiguredStorage(job->source);
+  auto storage = OpenConfiguredStorage(job->source, job->secrets);
   if (!storage.ok()) return Status(ErrorCode::kInvalidArgument, storage.status().message());
   auto inputs = restore::ResolveInput(**storage, job->path);
   if (!inputs.ok()) {
@@ -891,12 +920,16 @@ Result<api::RestoreJobId> BackupService::RestoreByTime(const api::RestoreTimesta
   job->routine = request.routine;
   job->time_ms = request.time_ms;
   job->policy = request.policy;
-  if (!request.secret_agent_name.empty() || request.secret_agent) {
-    return Status(ErrorCode::kInvalidArgument, "secret agents are not supported by this build");
-  }
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto r = config_.routines.find(request.routine);
+    // The request's agent, else the routine's (its backups' key-secret was fetched through it).
+    std::optional<std::string> agent_name;
+    if (!request.secret_agent_name.empty()) agent_name = request.secret_agent_name;
+    else if (!request.secret_agent && r != config_.routines.end()) agent_name = r->second.secret_agent;
+    auto secrets = RequestSecrets(config_, agent_name.value_or(""), request.secret_agent);
+    if (!secrets.ok()) return secrets.status();
+    job->secrets = std::move(*secrets);
     if (request.destination) {
       job->destination = *request.destination;
     } else if (!request.destination_name.empty() && config_.clusters.count(request.destination_name)) {
@@ -919,7 +952,7 @@ Result<api::RestoreJobId> BackupService::RestoreByTime(const api::RestoreTimesta
   // Compression comes from each backup's metadata; only encryption keys from the request.
   api::RestorePolicy p = request.policy;
   p.compression.reset();
-  auto options = RestoreOptionsFor(p);
+  auto options = RestoreOptionsFor(p, job->secrets);
   if (!options.ok()) return Status(ErrorCode::kInvalidArgument, options.status().message());
   job->options = *options;
   return StartRestore(job);
@@ -956,7 +989,7 @@ void BackupService::RunRestoreJob(std::shared_ptr<RestoreJobEntry> job) {
     job->finish_ms = clock().NowUnixMillis();
   };
 
-  auto storage = OpenConfiguredStorage(job->source);
+  auto storage = OpenConfiguredStorage(job->source, job->secrets);
   if (!storage.ok()) {
     fail(storage.status().ToString());
     job->Log(spdlog::level::err, "restore failed: {}", storage.status().ToString());
@@ -1026,7 +1059,7 @@ void BackupService::RunRestoreJob(std::shared_ptr<RestoreJobEntry> job) {
     job->total_records = total_records;
   }
 
-  auto cluster = ConnectCluster(job->destination);
+  auto cluster = ConnectCluster(job->destination, job->secrets);
   if (!cluster.ok()) {
     fail(cluster.status().ToString());
     job->Log(spdlog::level::err, "restore failed: {}", cluster.status().ToString());
