@@ -146,6 +146,11 @@ int BackupToolMain(int argc, char** argv) {
   app.add_flag("-v,--verbose", f.verbose, "More output")->group(g);
   try {
     app.parse(argc, argv);
+  } catch (const SecretOptionError& e) {
+    // A --sa-* problem or a secret the agent could not give: the message names option, agent,
+    // resource and key (never a secret).
+    std::fprintf(stderr, "abs-backup: %s\n", e.what());
+    return e.get_exit_code();
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
@@ -164,6 +169,8 @@ int BackupToolMain(int argc, char** argv) {
   if (f.parallel < 1 || f.parallel > 100) return invalid("--parallel must be 1..100");
   if (!f.filter_exp.empty() && (!f.modified_after.empty() || !f.modified_before.empty()))
     return invalid("--filter-exp excludes --modified-after/--modified-before");
+  // A "secrets:" value without --sa-address is a bad option, found before anything is opened.
+  if (Status s = RejectUnresolvedSecrets(conn); !s.ok()) return Fail(f.out.json, s, 2);
 
   backup::BackupRequest req;
   req.ns = f.ns;

@@ -134,7 +134,7 @@ Result<std::string> ResolveSecretValue(const std::string& value, const std::stri
   return value;
 }
 
-Result<client::ClientPolicy> ClientPolicyOf(const ConnectionFlags& f) {
+Status RejectUnresolvedSecrets(const ConnectionFlags& f) {
   for (const auto& [value, option] : {std::pair<const std::string&, const char*>{f.hosts, "--host"},
                                       {f.user, "--user"},
                                       {f.password, "--password"},
@@ -149,6 +149,11 @@ Result<client::ClientPolicy> ClientPolicyOf(const ConnectionFlags& f) {
                                       {f.tls_cipher_suite, "--tls-cipher-suite"}}) {
     ABS_RETURN_IF_ERROR(RejectUnresolvedSecret(value, option));
   }
+  return Status::Ok();
+}
+
+Result<client::ClientPolicy> ClientPolicyOf(const ConnectionFlags& f) {
+  ABS_RETURN_IF_ERROR(RejectUnresolvedSecrets(f));
   client::ClientPolicy p;
   std::string mode = f.auth_mode;
   for (auto& c : mode) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
@@ -207,7 +212,7 @@ void ResolveSecretsIn(CLI::App& app, const CLI::App* skip, const std::optional<s
         // Bad references and missing --sa-address are option errors (2); an agent that cannot be
         // reached or does not know the key is a failure of the run (1), as for the cluster.
         int code = v.status().code() == ErrorCode::kInvalidArgument ? 2 : 1;
-        throw CLI::ParseError(v.status().ToString(), code);
+        throw SecretOptionError(v.status().ToString(), code);
       }
       resolved.push_back(std::move(*v));
     }
@@ -234,7 +239,7 @@ void AddSecretAgentOptions(CLI::App& app, secrets::CommandLineAgentOptions& f) {
   // any option of the main app stores its value.
   g->parse_complete_callback([&app, &f, g] {
     auto agent = secrets::AgentConfigFromOptions(f);
-    if (!agent.ok()) throw CLI::ParseError(agent.status().ToString(), 2);
+    if (!agent.ok()) throw SecretOptionError(agent.status().ToString(), 2);
     ResolveSecretsIn(app, g, *agent);
   });
 }

@@ -78,8 +78,17 @@ Result<std::string> ResolveSecretValue(const std::string& value, const std::stri
 // Without any --sa-* option the group does nothing, and the *Of() converters below reject a
 // "secrets:" value left in their options ("... give --sa-address").
 void AddSecretAgentOptions(CLI::App& app, secrets::CommandLineAgentOptions& flags);
+// What AddSecretAgentOptions throws from CLI::App::parse, so a tool can tell it from CLI11's own
+// errors (no "Run with --help" advice for an agent that is down). A CLI::ParseError, so callers
+// that catch only those still see it.
+class SecretOptionError : public CLI::ParseError {
+ public:
+  SecretOptionError(std::string message, int exit_code) : CLI::ParseError(std::move(message), exit_code) {}
+};
 // Error naming `option` when `value` is a "secrets:" reference that was not resolved, else Ok.
 Status RejectUnresolvedSecret(const std::string& value, const std::string& option);
+// RejectUnresolvedSecret over every string option of the connection (hosts, user, password, TLS).
+Status RejectUnresolvedSecrets(const ConnectionFlags& flags);
 
 // ---- storage ----
 struct StorageFlags {

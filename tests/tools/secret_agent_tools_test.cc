@@ -220,6 +220,8 @@ TEST_F(SecretAgentToolsIT, UnknownKeyIsAClearErrorWithoutSecrets) {
   auto b = Backup({"-P", "secrets:abs:password", "--sa-address", AgentAddress(), "-o", dir_ + "/x.asb", "-y", "aes128",
                    "--encryption-key-file", "secrets:keys:no-such-key"});
   EXPECT_EQ(b.exit_code, 1) << b.err;
+  EXPECT_EQ(b.err.rfind("abs-backup: ", 0), 0u) << b.err;
+  EXPECT_EQ(b.err.find("--help"), std::string::npos) << "not a usage error: " << b.err;
   EXPECT_NE(b.err.find("--encryption-key-file"), std::string::npos) << b.err;
   EXPECT_NE(b.err.find("no-such-key"), std::string::npos) << b.err;
   EXPECT_NE(b.err.find(AgentAddress()), std::string::npos) << b.err;
@@ -260,12 +262,12 @@ TEST_F(SecretAgentToolsIT, AgentDownOrSilentFailsWithoutHanging) {
 
 TEST_F(SecretAgentToolsIT, SecretReferenceWithoutAgentAddressIsAnError) {
   auto b = Backup({"-P", "secrets:abs:password", "-d", dir_ + "/out"});
-  EXPECT_NE(b.exit_code, 0);
+  EXPECT_EQ(b.exit_code, 2) << b.err;
   EXPECT_NE(b.err.find("--password"), std::string::npos) << b.err;
   EXPECT_NE(b.err.find("give --sa-address"), std::string::npos) << b.err;
   // Other --sa-* options do not stand in for the address.
   auto t = Backup({"-P", "secrets:abs:password", "--sa-timeout", "500", "-d", dir_ + "/out"});
-  EXPECT_NE(t.exit_code, 0);
+  EXPECT_EQ(t.exit_code, 2) << t.err;
   EXPECT_NE(t.err.find("give --sa-address"), std::string::npos) << t.err;
   auto k = Backup({"-o", dir_ + "/k.asb", "-y", "aes128", "--encryption-key-file", "secrets:keys:backup-key"});
   EXPECT_EQ(k.exit_code, 2) << k.err;
