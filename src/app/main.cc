@@ -109,7 +109,20 @@ int Run(const std::string& location, bool remote) {
     auto connected = jobs::ConnectCluster(cluster);
     return connected.ok() ? Status::Ok() : connected.status();
   });
-  if (Status st = server.Start(config.service); !st.ok()) {
+  // The HTTPS key's passphrase may be a secrets: reference: fetched once here, through the
+  // listener's own agent or a named one, and only handed to the TLS context.
+  ServiceConfig service = config.service;
+  if (service.https && service.https->key_file_password) {
+    api::SecretResolver secrets(config.secret_agents, std::nullopt);
+    auto password = secrets.Resolve(service.https->key_file_password, "service.https key-file-password",
+                                    service.https->secret_agent, service.https->secret_agent_name);
+    if (!password.ok()) {
+      spdlog::error("cannot start the REST API: {}", password.status().message());
+      return 3;
+    }
+    service.https->key_file_password = std::move(*password);
+  }
+  if (Status st = server.Start(service); !st.ok()) {
     spdlog::error("cannot start the REST API: {}", st.message());
     return 3;
   }

@@ -24,6 +24,7 @@
 #include <string>
 
 #include "service_process.h"
+#include "tests/secrets/fake_secret_agent.h"
 
 namespace aero::apptest {
 namespace {
@@ -111,6 +112,9 @@ void WritePem(const KeyPair& kp, const std::string& cert_path, const std::string
 struct Pki {
   TempDir dir;
   std::string ca, server_cert, server_key, client_cert, client_key, rogue_cert, rogue_key;
+  // The server key again, encrypted (AES-256-CBC PEM) with kKeyPassphrase.
+  std::string server_key_encrypted;
+  static constexpr const char* kKeyPassphrase = "Tls-Key-Passphrase-7";
   void Make() {
     KeyPair ca_kp, server_kp, client_kp, rogue_ca_kp, rogue_kp;
     MakeCert(ca_kp, "abs-test-ca", nullptr, true, 1);
@@ -129,6 +133,15 @@ struct Pki {
     WritePem(server_kp, server_cert, server_key);
     WritePem(client_kp, client_cert, client_key);
     WritePem(rogue_kp, rogue_cert, rogue_key);
+    server_key_encrypted = dir.File("server-encrypted.key");
+    FILE* kf = fopen(server_key_encrypted.c_str(), "w");
+    ASSERT_NE(kf, nullptr);
+    const std::string pass = kKeyPassphrase;
+    EXPECT_EQ(PEM_write_PrivateKey(kf, server_kp.key, EVP_aes_256_cbc(),
+                                   reinterpret_cast<const unsigned char*>(pass.data()), static_cast<int>(pass.size()),
+                                   nullptr, nullptr),
+              1);
+    fclose(kf);
   }
 };
 
@@ -441,6 +454,43 @@ TEST(ServiceSettings, MinVersionAndCipherSuites) {
     EXPECT_EQ(svc.RunToExit(), 3);
     EXPECT_NE(svc.proc().output().find("TLS_NOT_A_REAL_SUITE"), std::string::npos) << svc.proc().output();
   }
+}
+
+// The HTTPS key's passphrase as a secrets: reference, fetched from a Secret Agent (the test agent
+// peer of tests/secrets over a real socket) through the listener's secret-agent: the encrypted key
+// loads and clients are served. A reference the agent does not know stops start-up (exit 3) with
+// an error naming the field, never the passphrase.
+TEST(ServiceSettings, HttpsKeyPassphraseFromTheSecretAgent) {
+  Pki pki;
+  pki.Make();
+  auto agent = aero::secrets::testing::FakeSecretAgent::Start({});
+  ASSERT_TRUE(agent.ok()) << agent.status().message();
+  (*agent)->SetSecret("tls", "passphrase", Pki::kKeyPassphrase);
+  (*agent)->SetSecret("tls", "stale", "Not-The-Passphrase");
+  const std::string agent_yaml = "    secret-agent:\n      connection-type: tcp\n      address: 127.0.0.1\n      port: " +
+                                 std::to_string((*agent)->port()) + "\n";
+  auto with_key = [&](const std::string& ref, int port) {
+    // The server's key file swapped for the encrypted copy.
+    auto base = WithHttps(port, pki, "    key-file-password: " + ref + "\n" + agent_yaml);
+    const std::string plain = pki.server_key + "\n", encrypted = pki.server_key_encrypted + "\n";
+    return [=](std::string t) { return ReplaceAll(base(t), plain, encrypted); };
+  };
+  const int https_port = FreeLoopbackPort();
+  Service svc(with_key("secrets:tls:passphrase", https_port));
+  ASSERT_TRUE(svc.Start()) << svc.proc().output();
+  std::string err;
+  EXPECT_EQ(TlsHealth(https_port, {"", "", pki.ca}, &err), "HTTP/1.1 200 OK") << err << svc.proc().output();
+  EXPECT_EQ(svc.proc().Stop(), 0);
+  EXPECT_EQ(svc.proc().output().find(Pki::kKeyPassphrase), std::string::npos);
+
+  Service bad(with_key("secrets:tls:no-such-key", FreeLoopbackPort()));
+  EXPECT_EQ(bad.RunToExit(), 3) << bad.proc().output();
+  EXPECT_NE(bad.proc().output().find("service.https key-file-password"), std::string::npos) << bad.proc().output();
+  EXPECT_NE(bad.proc().output().find("no-such-key"), std::string::npos) << bad.proc().output();
+  // A wrong passphrase from the agent: the encrypted key does not load.
+  Service stale(with_key("secrets:tls:stale", FreeLoopbackPort()));
+  EXPECT_EQ(stale.RunToExit(), 3) << stale.proc().output();
+  EXPECT_EQ(stale.proc().output().find("Not-The-Passphrase"), std::string::npos) << stale.proc().output();
 }
 
 }  // namespace

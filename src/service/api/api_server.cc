@@ -749,7 +749,7 @@ Status ApiServer::Start(const ServiceConfig& service) {
     if (password.rfind(kSecretRefPrefix, 0) == 0) {
       Stop();
       return Status(ErrorCode::kUnsupported,
-                    "service.https.key-file-password: secrets: references are not supported yet; give the passphrase");
+                    "service.https.key-file-password: an unresolved secrets: reference (the caller resolves it through the Secret Agent)");
     }
     // The CA is not given to httplib's constructor: ConfigureTls sets the verification mode itself.
     auto server = std::make_unique<httplib::SSLServer>(h.cert_file->c_str(), h.key_file->c_str(), nullptr, nullptr,
