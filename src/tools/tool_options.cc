@@ -216,8 +216,19 @@ void ResolveSecretsIn(CLI::App& app, const CLI::App* skip, const std::optional<s
       }
       resolved.push_back(std::move(*v));
     }
+    std::string refs;
+    for (const std::string& r : results) refs += (refs.empty() ? "" : ", ") + r;
     opt->clear();
     opt->add_result(std::move(resolved));
+    // Store the value now (CLI11 then skips this option's callback) so a conversion or check
+    // error, whose CLI11 message quotes the value, is replaced by one that names only references.
+    try {
+      opt->run_callback();
+    } catch (const CLI::Error&) {
+      throw SecretOptionError(opt->get_name() + ": the value the Secret Agent gave for " + refs +
+                                  " is not valid for this option",
+                              2);
+    }
   }
   for (CLI::App* sub : app.get_subcommands([skip](CLI::App* a) { return a != skip && a->get_name().empty(); }))
     ResolveSecretsIn(*sub, skip, agent);

@@ -279,6 +279,39 @@ TEST_F(SecretAgentToolsIT, SecretReferenceWithoutAgentAddressIsAnError) {
   EXPECT_TRUE(agent_->requests().empty());
 }
 
+// Every option value may be a reference, also the tools' own options (added after the shared ones).
+TEST_F(SecretAgentToolsIT, AnyOptionMayBeAReference) {
+  agent_->SetSecret("abs", "set", kSet);
+  agent_->SetSecret("abs", "namespace", "test");
+  auto b = Run(ABS_BACKUP_BIN, {"-h", cluster_->SeedHost(), "-U", kUser, "-P", "secrets:abs:password", "--sa-address",
+                                AgentAddress(), "-n", "secrets:abs:namespace", "-s", "secrets:abs:set", "-d",
+                                dir_ + "/out", "--json", "--no-progress"});
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  auto j = nlohmann::json::parse(b.out, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << b.out;
+  EXPECT_EQ(j["namespace"], "test");
+  EXPECT_EQ(j["records"], kRecords);
+  cluster_->Clear();
+  auto r = Restore({"-P", "secrets:abs:password", "--sa-address", AgentAddress(), "-n", "secrets:abs:namespace", "-d",
+                    dir_ + "/out"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(cluster_->Count("test", kSet), kRecords);
+}
+
+// A secret that does not fit its option (here the password as a port number) is reported by the
+// reference; CLI11's own message would quote the value.
+TEST_F(SecretAgentToolsIT, SecretThatDoesNotFitItsOptionIsNotEchoed) {
+  auto b = Backup({"-p", "secrets:abs:password", "--sa-address", AgentAddress(), "-d", dir_ + "/out"});
+  EXPECT_EQ(b.exit_code, 2) << b.err;
+  EXPECT_NE(b.err.find("--port"), std::string::npos) << b.err;
+  EXPECT_NE(b.err.find("secrets:abs:password"), std::string::npos) << b.err;
+  ExpectNoSecret(b.all());
+  auto r = Restore({"--batch-size", "secrets:abs:password", "--sa-address", AgentAddress(), "-d", dir_});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("--batch-size"), std::string::npos) << r.err;
+  ExpectNoSecret(r.all());
+}
+
 TEST_F(SecretAgentToolsIT, MalformedReferenceIsAnOptionError) {
   auto b = Backup({"-P", "secrets:only-resource", "--sa-address", AgentAddress(), "-d", dir_ + "/out"});
   EXPECT_EQ(b.exit_code, 2) << b.err;
