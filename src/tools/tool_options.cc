@@ -196,6 +196,9 @@ Result<std::shared_ptr<client::Cluster>> ConnectCluster(const ConnectionFlags& f
 // ---- Secret Agent ----
 
 namespace {
+constexpr const char* kEncryptionKeyFileOption = "--encryption-key-file";
+constexpr std::string_view kPemStart = "-----BEGIN ";
+
 // Replaces every "secrets:" value of the options of `app` and of its option groups (except `skip`,
 // the Secret Agent group itself) with the secret. Throws CLI::ParseError on failure; the message
 // names the option, agent, resource and key, never a secret value.
@@ -214,6 +217,13 @@ void ResolveSecretsIn(CLI::App& app, const CLI::App* skip, const std::optional<s
         int code = v.status().code() == ErrorCode::kInvalidArgument ? 2 : 1;
         throw SecretOptionError(v.status().ToString(), code);
       }
+      // --encryption-key-file's secret is the PEM itself; CodecOptionsOf tells it from a path by
+      // its first line, so anything else from the agent must stop here (else it would be taken as
+      // a file name and quoted in "cannot open ...").
+      if (opt->get_name() == kEncryptionKeyFileOption && v->rfind(kPemStart, 0) != 0)
+        throw SecretOptionError(std::string(kEncryptionKeyFileOption) + ": the Secret Agent's value for " + r +
+                                    " is not a PEM key (no \"" + std::string(kPemStart) + "\" line)",
+                                2);
       resolved.push_back(std::move(*v));
     }
     std::string refs;
@@ -383,7 +393,7 @@ void AddCodecOptions(CLI::App& app, CodecFlags& f) {
   app.add_option("-z,--compress", f.compress, "Compression: zstd")->group(g);
   app.add_option("--compression-level", f.compression_level, "zstd level (0 = default 3)")->group(g);
   app.add_option("-y,--encrypt", f.encrypt, "Encryption: aes128 | aes256")->group(g);
-  app.add_option("--encryption-key-file", f.key_file, "PEM private key the AES key is derived from")->group(g);
+  app.add_option(kEncryptionKeyFileOption, f.key_file, "PEM private key the AES key is derived from")->group(g);
   app.add_option("--encryption-key-env", f.key_env, "Environment variable holding the base64 key")->group(g);
 }
 
@@ -417,7 +427,7 @@ Result<CodecOptions> CodecOptionsOf(const CodecFlags& f) {
     return Status(ErrorCode::kInvalidArgument, "--encrypt needs --encryption-key-file or --encryption-key-env");
   if (o.encryption == EncryptionMode::kNone && has_key)
     return Status(ErrorCode::kInvalidArgument, "an encryption key was given without --encrypt");
-  if (f.key_file.rfind("-----BEGIN ", 0) == 0) {
+  if (f.key_file.rfind(kPemStart, 0) == 0) {
     // The PEM itself: --encryption-key-file secrets:... answered by the Secret Agent. No path
     // starts like this, and the content must never be echoed as if it were a file name.
     ABS_ASSIGN_OR_RETURN(o.key_material, KeyMaterialFromPem(f.key_file, "--encryption-key-file (from the Secret Agent)"));

@@ -312,6 +312,17 @@ TEST_F(SecretAgentToolsIT, SecretThatDoesNotFitItsOptionIsNotEchoed) {
   ExpectNoSecret(r.all());
 }
 
+// An encryption key from the agent must be a PEM key; anything else is not taken as a file name.
+TEST_F(SecretAgentToolsIT, EncryptionKeySecretThatIsNotPemIsRejected) {
+  agent_->SetSecret("keys", "path-like", "/etc/some-secret-file-name");
+  auto b = Backup({"-P", "secrets:abs:password", "--sa-address", AgentAddress(), "-o", dir_ + "/x.asb", "-y", "aes128",
+                   "--encryption-key-file", "secrets:keys:path-like"});
+  EXPECT_EQ(b.exit_code, 2) << b.err;
+  EXPECT_NE(b.err.find("not a PEM key"), std::string::npos) << b.err;
+  EXPECT_EQ(b.all().find("some-secret-file-name"), std::string::npos) << b.all();
+  ExpectNoSecret(b.all());
+}
+
 TEST_F(SecretAgentToolsIT, MalformedReferenceIsAnOptionError) {
   auto b = Backup({"-P", "secrets:only-resource", "--sa-address", AgentAddress(), "-d", dir_ + "/out"});
   EXPECT_EQ(b.exit_code, 2) << b.err;
