@@ -7,6 +7,9 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include <sys/xattr.h>
+#include <zlib.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <thread>
@@ -265,4 +268,57 @@ TEST(S3SigV4Test, RequestsAreSignedCorrectly) {
 }
 
 }  // namespace
+// The local backend stores a CRC-32 of each file in the user.abs.crc32 xattr and checks it on a whole
+// read; a file written by an earlier version carries only an MD5 (user.abs.md5), which is still
+// checked. A flipped byte fails the read with kCorrupt whichever checksum the file has.
+TEST(LocalStorageChecksumTest, Crc32AndLegacyMd5) {
+  aero::testing::TempDir dir;
+  auto st = OpenStorage("file://" + dir.path(), StorageOptions{});
+  ASSERT_TRUE(st.ok()) << st.status().ToString();
+  const std::string body = "Version 3.1\n# namespace test\n" + std::string(100000, 'r');
+  ASSERT_TRUE((*st)->WriteObject("a.asb", body).ok());
+  const std::string path = dir.path() + "/a.asb";
+  unsigned char be[4];
+  if (::getxattr(path.c_str(), "user.abs.crc32", be, sizeof be) != 4) {
+    GTEST_SKIP() << "the file system under " << dir.path() << " has no user xattrs";
+  }
+  const uint32_t expected = static_cast<uint32_t>(::crc32(0, reinterpret_cast<const Bytef*>(body.data()),
+                                                           static_cast<uInt>(body.size())));
+  EXPECT_EQ(static_cast<uint32_t>(be[0]) << 24 | be[1] << 16 | be[2] << 8 | be[3], expected);
+  EXPECT_EQ(::getxattr(path.c_str(), "user.abs.md5", nullptr, 0), -1);  // MD5 no longer computed
+  auto back = (*st)->ReadObject("a.asb");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, body);
+
+  auto flip = [&](size_t at) {
+    std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(at));
+    f.put('R');
+  };
+  flip(5000);
+  auto bad = (*st)->ReadObject("a.asb");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), ErrorCode::kCorrupt);
+  EXPECT_NE(bad.status().message().find("CRC-32"), std::string::npos) << bad.status().message();
+
+  // An earlier version's file: MD5 only.
+  ASSERT_TRUE((*st)->WriteObject("old.asb", body).ok());
+  const std::string old_path = dir.path() + "/old.asb";
+  ASSERT_EQ(::removexattr(old_path.c_str(), "user.abs.crc32"), 0);
+  const std::string md5 = storage::Md5::Of(body);
+  ASSERT_EQ(::setxattr(old_path.c_str(), "user.abs.md5", md5.data(), md5.size(), 0), 0);
+  auto old_back = (*st)->ReadObject("old.asb");
+  ASSERT_TRUE(old_back.ok()) << old_back.status().ToString();
+  EXPECT_EQ(*old_back, body);
+  {
+    std::fstream f(old_path, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(7000);
+    f.put('R');
+  }
+  auto old_bad = (*st)->ReadObject("old.asb");
+  ASSERT_FALSE(old_bad.ok());
+  EXPECT_EQ(old_bad.status().code(), ErrorCode::kCorrupt);
+  EXPECT_NE(old_bad.status().message().find("MD5"), std::string::npos) << old_bad.status().message();
+}
+
 }  // namespace aero
