@@ -200,7 +200,7 @@ constexpr const char* kEncryptionKeyFileOption = "--encryption-key-file";
 constexpr std::string_view kPemStart = "-----BEGIN ";
 
 // Replaces every "secrets:" value of the options of `app` and of its option groups (except `skip`,
-// the Secret Agent group itself) with the secret. Throws CLI::ParseError on failure; the message
+// the Secret Agent group itself) with the secret. Throws SecretOptionError on failure; the message
 // names the option, agent, resource and key, never a secret value.
 void ResolveSecretsIn(CLI::App& app, const CLI::App* skip, const std::optional<secrets::SecretAgentConfig>& agent) {
   for (CLI::Option* opt : app.get_options()) {
