@@ -12,6 +12,7 @@
 #include <csignal>
 #include <thread>
 #include <filesystem>
+#include <fstream>
 #include <random>
 
 #include "common/base64.h"
@@ -22,6 +23,12 @@
 
 namespace aero::testing {
 namespace {
+
+void WriteFileOrDie(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  ASSERT_TRUE(out.good()) << path;
+  out << text;
+}
 
 // Deterministic pseudo-random bytes with a unique marker at the front (found again by corruption hooks).
 std::string TestData(size_t n, const std::string& marker, uint32_t seed = 1) {
@@ -525,6 +532,42 @@ class FakeAadEndpoint {
   std::thread thread_;
   std::atomic<int> requests_{0};
 };
+
+// An S3-compatible store named only by a profile (`endpoint_url` in the AWS config file, as ABS 2.0's
+// README uses `"s3-profile": "minio"`) or by AWS_ENDPOINT_URL_S3: no s3-endpoint-override needed.
+TEST(S3EndpointTest, FromProfileAndEnvironment) {
+  S3rverPeer peer;
+  Status started = peer.Start();
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  TempDir dir;
+  const std::string creds = dir.path() + "/credentials", config = dir.path() + "/config";
+  WriteFileOrDie(creds, "[minio]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n");
+  WriteFileOrDie(config, "[profile minio]\nregion = us-east-1\nendpoint_url = " + peer.endpoint() + "\n");
+  ::setenv("AWS_SHARED_CREDENTIALS_FILE", creds.c_str(), 1);
+  ::setenv("AWS_CONFIG_FILE", config.c_str(), 1);
+  StorageOptions o = TestOptions();
+  o.s3.profile = "minio";
+  auto st = OpenStorage("s3://" + peer.bucket + "/profile", o);
+  ASSERT_TRUE(st.ok()) << st.status().ToString();
+  ASSERT_TRUE((*st)->WriteObject("a.asb", "from the profile's endpoint").ok());
+  auto back = (*st)->ReadObject("a.asb");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, "from the profile's endpoint");
+
+  // The environment variable wins over the profile; a bad one is named in the error.
+  ::setenv("AWS_ENDPOINT_URL_S3", "127.0.0.1:1", 1);
+  auto bad = OpenStorage("s3://" + peer.bucket + "/profile", o);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().message().find("AWS_ENDPOINT_URL_S3"), std::string::npos) << bad.status().message();
+  ::setenv("AWS_ENDPOINT_URL_S3", peer.endpoint().c_str(), 1);
+  WriteFileOrDie(config, "[profile minio]\nregion = us-east-1\n");
+  auto env = OpenStorage("s3://" + peer.bucket + "/profile", o);
+  ASSERT_TRUE(env.ok()) << env.status().ToString();
+  auto again = (*env)->ReadObject("a.asb");
+  ASSERT_TRUE(again.ok()) << again.status().ToString();
+  EXPECT_EQ(*again, "from the profile's endpoint");
+  for (const char* n : {"AWS_ENDPOINT_URL_S3", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"}) ::unsetenv(n);
+}
 
 TEST(AzureAdTest, ServicePrincipalRoundTripOverHttps) {
   AzuritePeer peer;

@@ -91,6 +91,19 @@ Result<S3Credentials> ResolveS3Credentials(const S3Options& options) {
     return it != from_config.end() ? it->second : std::string();
   };
   if (c.region.empty()) c.region = from_profile("region");
+  const std::string ignore = Env("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS");
+  if (options.endpoint_override.empty() && ignore != "true" && ignore != "TRUE" && ignore != "1") {
+    if (!Env("AWS_ENDPOINT_URL_S3").empty()) {
+      c.endpoint = Env("AWS_ENDPOINT_URL_S3");
+      c.endpoint_source = "AWS_ENDPOINT_URL_S3";
+    } else if (!Env("AWS_ENDPOINT_URL").empty()) {
+      c.endpoint = Env("AWS_ENDPOINT_URL");
+      c.endpoint_source = "AWS_ENDPOINT_URL";
+    } else if (auto it = from_config.find("endpoint_url"); it != from_config.end() && !it->second.empty()) {
+      c.endpoint = it->second;
+      c.endpoint_source = "profile '" + profile + "' in " + config_file;
+    }
+  }
 
   if (!options.access_key_id.empty() || !options.secret_access_key.empty()) {
     if (options.access_key_id.empty() || options.secret_access_key.empty()) {

@@ -3,6 +3,9 @@
 // credentials file (AWS_SHARED_CREDENTIALS_FILE or ~/.aws/credentials) and config file (AWS_CONFIG_FILE or
 // ~/.aws/config, "[profile name]" sections) for the profile (option, else AWS_PROFILE, else "default").
 // An explicitly configured profile wins over the environment variables. Instance/IRSA roles are not read.
+// The endpoint, when the configuration gives none, comes from AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL or
+// the profile's `endpoint_url` (the SDKs' "service-specific endpoints"; AWS_IGNORE_CONFIGURED_ENDPOINT_URLS
+// turns them off), so an S3-compatible store named by a profile works as with the AWS tools.
 #pragma once
 
 #include <map>
@@ -19,6 +22,8 @@ struct S3Credentials {
   std::string session_token;  // empty unless temporary credentials
   std::string region;
   std::string source;  // where they came from, for messages ("environment", "profile 'x' in /root/.aws/credentials")
+  std::string endpoint;         // from the environment or the profile; empty = AWS itself
+  std::string endpoint_source;  // "AWS_ENDPOINT_URL_S3", "profile 'minio' in /root/.aws/config", ...
 };
 
 // INI sections -> key -> value, as the AWS shared files use them. kNotFound if the file is absent.

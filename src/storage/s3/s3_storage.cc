@@ -464,12 +464,15 @@ Result<std::unique_ptr<Storage>> OpenS3Storage(const std::string& bucket, const 
                                                    " is below the S3 minimum of 5 MiB");
   }
   if (options.s3.upload_parallelism < 1) return Status(ErrorCode::kInvalidArgument, "S3 upload parallelism must be >= 1");
-  if (!options.s3.endpoint_override.empty()) {
-    if (options.s3.endpoint_override.find("://") == std::string::npos) {
-      return Status(ErrorCode::kInvalidArgument, "s3-endpoint-override '" + options.s3.endpoint_override +
-                                                     "' must be a URL (http://host:port)");
+  // The configured endpoint, else one from the environment or the profile (s3_credentials.h).
+  const std::string endpoint = !options.s3.endpoint_override.empty() ? options.s3.endpoint_override : core->creds.endpoint;
+  const std::string endpoint_what =
+      !options.s3.endpoint_override.empty() ? "s3-endpoint-override" : "S3 endpoint from " + core->creds.endpoint_source;
+  if (!endpoint.empty()) {
+    if (endpoint.find("://") == std::string::npos) {
+      return Status(ErrorCode::kInvalidArgument, endpoint_what + " '" + endpoint + "' must be a URL (http://host:port)");
     }
-    http::SplitUrl(options.s3.endpoint_override, &core->origin, &core->base_path);
+    http::SplitUrl(endpoint, &core->origin, &core->base_path);
     core->path_style = options.s3.force_path_style.value_or(true);
   } else {
     core->origin = "https://s3." + core->creds.region + ".amazonaws.com";
