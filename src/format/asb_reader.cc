@@ -529,7 +529,13 @@ class AsbReader::Impl {
       std::string_view v(p, static_cast<size_t>(len));
       if (raw) {
         out->assign(v);
-        lines += static_cast<uint64_t>(std::count(v.begin(), v.end(), '\n'));
+        // memchr skips LF-free stretches many bytes at a time (payloads rarely hold LFs).
+        const char* q = v.data();
+        const char* const qe = q + v.size();
+        while (q < qe && (q = static_cast<const char*>(std::memchr(q, '\n', static_cast<size_t>(qe - q))))) {
+          ++lines;
+          ++q;
+        }
       } else if (len % 4 != 0 || !DecodeBase64Into(v, out)) {
         return false;
       }
