@@ -18,6 +18,8 @@
 #include <cerrno>
 #include <cstring>
 
+#include "common/nosigpipe_bio.h"
+
 namespace aero::client {
 
 namespace {
@@ -40,42 +42,6 @@ std::string AddrText(const sockaddr* sa) {
   inet_ntop(AF_INET6, &in6->sin6_addr, buf, sizeof buf);
   port = ntohs(in6->sin6_port);
   return "[" + std::string(buf) + "]:" + std::to_string(port);
-}
-
-// A socket BIO that writes with MSG_NOSIGNAL: OpenSSL's own socket BIO uses write(), which raises
-// SIGPIPE (killing the process) when the peer has closed the connection. A library must not change
-// the process's signal handling, so the BIO avoids the signal instead.
-int NoSigWrite(BIO* b, const char* data, int len) {
-  int fd = static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(b)));
-  BIO_clear_retry_flags(b);
-  ssize_t n = ::send(fd, data, static_cast<size_t>(len), MSG_NOSIGNAL);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_write(b);
-  return static_cast<int>(n);
-}
-int NoSigRead(BIO* b, char* data, int len) {
-  int fd = static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(b)));
-  BIO_clear_retry_flags(b);
-  ssize_t n = ::recv(fd, data, static_cast<size_t>(len), 0);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_read(b);
-  return static_cast<int>(n);
-}
-long NoSigCtrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
-int NoSigPuts(BIO* b, const char* s) { return NoSigWrite(b, s, static_cast<int>(std::strlen(s))); }
-
-BIO_METHOD* NoSigMethod() {
-  static BIO_METHOD* method = [] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "abs socket (no SIGPIPE)");
-    BIO_meth_set_write(m, NoSigWrite);
-    BIO_meth_set_read(m, NoSigRead);
-    BIO_meth_set_puts(m, NoSigPuts);
-    BIO_meth_set_ctrl(m, NoSigCtrl);
-    BIO_meth_set_create(m, [](BIO* b) {
-      BIO_set_init(b, 1);
-      return 1;
-    });
-    return m;
-  }();
-  return method;
 }
 
 }  // namespace
@@ -160,10 +126,8 @@ Result<std::unique_ptr<Connection>> Connection::Open(const Host& host, const Tls
 Status Connection::TlsHandshake(const TlsContext& tls, Deadline deadline, const CancelToken* cancel) {
   ssl_ = SSL_new(tls.ctx());
   if (!ssl_) return Status(ErrorCode::kInternal, "SSL_new: " + OpenSslErrors());
-  BIO* bio = BIO_new(NoSigMethod());
-  if (!bio) return Status(ErrorCode::kInternal, "BIO_new: " + OpenSslErrors());
-  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(fd_)));
-  SSL_set_bio(ssl_, bio, bio);  // the SSL owns the BIO (one reference for both directions)
+  // Sends with MSG_NOSIGNAL: a peer that closed the connection must not raise SIGPIPE.
+  if (!AttachNoSigpipeSocket(ssl_, fd_)) return Status(ErrorCode::kInternal, "BIO_new: " + OpenSslErrors());
   const std::string& name = host_.tls_name.empty() ? host_.name : host_.tls_name;
   for (;;) {
     ERR_clear_error();

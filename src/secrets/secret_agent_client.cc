@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base64.h"
+#include "common/nosigpipe_bio.h"
 
 namespace aero::secrets {
 
@@ -50,41 +51,6 @@ void PutBe32(char* p, uint32_t v) {
 uint32_t GetBe32(const char* p) {
   auto b = reinterpret_cast<const unsigned char*>(p);
   return (uint32_t(b[0]) << 24) | (uint32_t(b[1]) << 16) | (uint32_t(b[2]) << 8) | uint32_t(b[3]);
-}
-
-// A socket BIO that sends with MSG_NOSIGNAL: OpenSSL's socket BIO uses write(), which raises SIGPIPE
-// when the agent has gone away; a library must not depend on the process ignoring that signal.
-int NoSigWrite(BIO* b, const char* data, int len) {
-  int fd = static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(b)));
-  BIO_clear_retry_flags(b);
-  ssize_t n = ::send(fd, data, static_cast<size_t>(len), MSG_NOSIGNAL);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_write(b);
-  return static_cast<int>(n);
-}
-int NoSigRead(BIO* b, char* data, int len) {
-  int fd = static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(b)));
-  BIO_clear_retry_flags(b);
-  ssize_t n = ::recv(fd, data, static_cast<size_t>(len), 0);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_read(b);
-  return static_cast<int>(n);
-}
-long NoSigCtrl(BIO*, int cmd, long, void*) { return cmd == BIO_CTRL_FLUSH ? 1 : 0; }
-int NoSigPuts(BIO* b, const char* s) { return NoSigWrite(b, s, static_cast<int>(std::strlen(s))); }
-
-BIO_METHOD* NoSigMethod() {
-  static BIO_METHOD* method = [] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "abs secret agent socket");
-    BIO_meth_set_write(m, NoSigWrite);
-    BIO_meth_set_read(m, NoSigRead);
-    BIO_meth_set_puts(m, NoSigPuts);
-    BIO_meth_set_ctrl(m, NoSigCtrl);
-    BIO_meth_set_create(m, [](BIO* b) {
-      BIO_set_init(b, 1);
-      return 1;
-    });
-    return m;
-  }();
-  return method;
 }
 
 struct SslCtxFree {
@@ -155,10 +121,10 @@ class Conn {
       X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
       SSL_set_tlsext_host_name(ssl_.get(), host.c_str());
     }
-    BIO* bio = BIO_new(NoSigMethod());
-    if (!bio) return Status(ErrorCode::kInternal, "cannot create a TLS socket BIO: " + OpenSslErrors());
-    BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(fd_)));
-    SSL_set_bio(ssl_.get(), bio, bio);
+    // Sends with MSG_NOSIGNAL: an agent that went away must not raise SIGPIPE.
+    if (!AttachNoSigpipeSocket(ssl_.get(), fd_)) {
+      return Status(ErrorCode::kInternal, "cannot create a TLS socket BIO: " + OpenSslErrors());
+    }
     for (;;) {
       ERR_clear_error();
       int rc = SSL_connect(ssl_.get());

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "common/bytes.h"
+#include "common/nosigpipe_bio.h"
 #include "protocol/message.h"
 
 namespace aero::testserver {
@@ -97,73 +98,6 @@ Status Conn::WriteAll(std::string_view data, int timeout_ms) {
   }
   return Status::Ok();
 }
-
-// ---- TLS socket BIO without SIGPIPE -------------------------------------------------------
-
-// OpenSSL's socket BIO writes with write(), which raises SIGPIPE (killing the process, or the test
-// binary that hosts the server) when the client has gone. The server must not depend on the host
-// process ignoring SIGPIPE, so TLS connections use this BIO, which sends with MSG_NOSIGNAL.
-namespace {
-
-int BioFd(BIO* b) { return static_cast<int>(reinterpret_cast<intptr_t>(BIO_get_data(b))); }
-
-int NoSigPipeWrite(BIO* b, const char* data, int len) {
-  BIO_clear_retry_flags(b);
-  ssize_t n = ::send(BioFd(b), data, static_cast<size_t>(len), MSG_NOSIGNAL);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_write(b);
-  return static_cast<int>(n);
-}
-
-int NoSigPipeRead(BIO* b, char* data, int len) {
-  BIO_clear_retry_flags(b);
-  ssize_t n = ::recv(BioFd(b), data, static_cast<size_t>(len), 0);
-  if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) BIO_set_retry_read(b);
-  return static_cast<int>(n);
-}
-
-int NoSigPipePuts(BIO* b, const char* str) { return NoSigPipeWrite(b, str, static_cast<int>(std::strlen(str))); }
-
-long NoSigPipeCtrl(BIO* b, int cmd, long, void* ptr) {
-  switch (cmd) {
-    case BIO_CTRL_FLUSH:
-      return 1;  // nothing buffered here
-    case BIO_C_GET_FD:  // SSL_get_fd
-      if (ptr) *static_cast<int*>(ptr) = BioFd(b);
-      return BioFd(b);
-    default:
-      return 0;
-  }
-}
-
-// The method is created once and shared by all nodes (never freed: it lives as long as the process).
-const BIO_METHOD* NoSigPipeMethod() {
-  static BIO_METHOD* method = [] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK, "abs-test-server socket (no SIGPIPE)");
-    if (!m) return m;
-    BIO_meth_set_write(m, NoSigPipeWrite);
-    BIO_meth_set_read(m, NoSigPipeRead);
-    BIO_meth_set_puts(m, NoSigPipePuts);
-    BIO_meth_set_ctrl(m, NoSigPipeCtrl);
-    BIO_meth_set_create(m, [](BIO* b) {
-      BIO_set_init(b, 1);
-      return 1;
-    });
-    return m;
-  }();
-  return method;
-}
-
-// Attaches fd to ssl through the no-SIGPIPE BIO; false if OpenSSL could not allocate it.
-bool AttachNoSigPipeBio(SSL* ssl, int fd) {
-  const BIO_METHOD* m = NoSigPipeMethod();
-  BIO* bio = m ? BIO_new(m) : nullptr;
-  if (!bio) return false;
-  BIO_set_data(bio, reinterpret_cast<void*>(static_cast<intptr_t>(fd)));
-  SSL_set_bio(ssl, bio, bio);  // ssl owns the BIO (one reference for both directions)
-  return true;
-}
-
-}  // namespace
 
 // ---- Node ---------------------------------------------------------------------------------
 
@@ -288,7 +222,7 @@ void Node::AcceptLoop() {
       SSL* ssl = nullptr;
       if (tls) {
         ssl = SSL_new(tls_ctx_);
-        if (!ssl || !AttachNoSigPipeBio(ssl, cfd)) {
+        if (!ssl || !AttachNoSigpipeSocket(ssl, cfd)) {
           if (ssl) SSL_free(ssl);
           ::close(cfd);  // out of memory in OpenSSL: refuse this connection, keep serving
           continue;
