@@ -208,6 +208,9 @@ Result<RestoreToolConfig> ParseRestoreArgs(int argc, const char* const* argv) {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     return Status(ErrorCode::kNotFound, app.help());
+  } catch (const tools::SecretOptionError& e) {
+    // Exit 1 (as abs-backup): the Secret Agent failed (unreachable, silent, unknown key); 2: bad option.
+    return Status(e.get_exit_code() == 1 ? ErrorCode::kNetwork : ErrorCode::kInvalidArgument, e.what());
   } catch (const CLI::ParseError& e) {
     return Status(ErrorCode::kInvalidArgument, e.what());
   }
@@ -342,6 +345,10 @@ int RestoreToolMain(int argc, char** argv) {
     if (config.status().code() == ErrorCode::kNotFound) {  // --help
       std::cout << config.status().message();
       return 0;
+    }
+    if (config.status().code() == ErrorCode::kNetwork) {  // the Secret Agent failed: not a usage error
+      std::cerr << "abs-restore: " << config.status().message() << "\n";
+      return 1;
     }
     std::cerr << "abs-restore: " << config.status().message() << "\n(see abs-restore --help)\n";
     return 2;

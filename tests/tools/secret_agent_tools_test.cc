@@ -229,8 +229,7 @@ TEST_F(SecretAgentToolsIT, UnknownKeyIsAClearErrorWithoutSecrets) {
   EXPECT_FALSE(std::filesystem::exists(dir_ + "/x.asb"));
 
   auto r = Restore({"-P", "secrets:abs:no-such-password", "--sa-address", AgentAddress(), "-d", dir_});
-  // abs-restore reports every command-line failure with exit status 2 (src/restore/restore_cli.cc).
-  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // the agent failed, not the command line
   EXPECT_NE(r.err.find("--password"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("no-such-password"), std::string::npos) << r.err;
   ExpectNoSecret(r.all());
@@ -244,7 +243,7 @@ TEST_F(SecretAgentToolsIT, AgentDownOrSilentFailsWithoutHanging) {
   EXPECT_NE(b.err.find("--password"), std::string::npos) << b.err;
   EXPECT_NE(b.err.find(address), std::string::npos) << b.err;
   auto r = Restore({"-P", "secrets:abs:password", "--sa-address", address, "-d", dir_});
-  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find(address), std::string::npos) << r.err;
 
   auto a = FakeSecretAgent::Start({});
@@ -307,7 +306,7 @@ TEST_F(SecretAgentToolsIT, SecretThatDoesNotFitItsOptionIsNotEchoed) {
   EXPECT_NE(b.err.find("secrets:abs:password"), std::string::npos) << b.err;
   ExpectNoSecret(b.all());
   auto r = Restore({"--batch-size", "secrets:abs:password", "--sa-address", AgentAddress(), "-d", dir_});
-  EXPECT_NE(r.exit_code, 0);
+  EXPECT_EQ(r.exit_code, 2) << r.err;  // a usage error
   EXPECT_NE(r.err.find("--batch-size"), std::string::npos) << r.err;
   ExpectNoSecret(r.all());
 }
