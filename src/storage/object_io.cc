@@ -1,14 +1,14 @@
-// Ranged reader, parallel part writer and MD5/CRC-32 helpers shared by the storage backends.
+// Ranged reader, parallel part writer and MD5/CRC-32C helpers shared by the storage backends.
 #include "storage/object_io.h"
 
 #include <openssl/evp.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 
 #include "common/base64.h"
+#include "storage/crc32c.h"
 
 namespace aero::storage {
 
@@ -30,29 +30,20 @@ std::string Md5::Of(std::string_view bytes) {
   return m.Final();
 }
 
-void Crc32::Update(std::string_view bytes) {
-  // zlib takes a uInt length: feed huge buffers in slices.
-  while (!bytes.empty()) {
-    const size_t n = std::min<size_t>(bytes.size(), 1u << 30);
-    crc_ = static_cast<uint32_t>(::crc32(crc_, reinterpret_cast<const Bytef*>(bytes.data()), static_cast<uInt>(n)));
-    bytes.remove_prefix(n);
-  }
-}
-
 namespace {
-class Crc32Verifier : public ContentVerifier {
+class Crc32cVerifier : public ContentVerifier {
  public:
-  Crc32Verifier(uint32_t expected, std::string what) : expected_(expected), what_(std::move(what)) {}
+  Crc32cVerifier(uint32_t expected, std::string what) : expected_(expected), what_(std::move(what)) {}
   void Update(std::string_view bytes) override { crc_.Update(bytes); }
   Status Finish() override {
     if (crc_.value() == expected_) return Status::Ok();
     char buf[64];
-    std::snprintf(buf, sizeof buf, "stored CRC-32 %08x, data read has CRC-32 %08x", expected_, crc_.value());
+    std::snprintf(buf, sizeof buf, "stored CRC-32C %08x, data read has CRC-32C %08x", expected_, crc_.value());
     return Status(ErrorCode::kCorrupt, what_ + ": checksum mismatch: " + buf);
   }
 
  private:
-  Crc32 crc_;
+  Crc32c crc_;
   uint32_t expected_;
   std::string what_;
 };
@@ -79,8 +70,8 @@ std::unique_ptr<ContentVerifier> NewMd5Verifier(std::string expected_md5, std::s
   return std::make_unique<Md5Verifier>(std::move(expected_md5), std::move(what));
 }
 
-std::unique_ptr<ContentVerifier> NewCrc32Verifier(uint32_t expected, std::string what) {
-  return std::make_unique<Crc32Verifier>(expected, std::move(what));
+std::unique_ptr<ContentVerifier> NewCrc32cVerifier(uint32_t expected, std::string what) {
+  return std::make_unique<Crc32cVerifier>(expected, std::move(what));
 }
 
 RangedReader::RangedReader(uint64_t begin, uint64_t end, uint64_t chunk_size, RangeFetcher fetch,

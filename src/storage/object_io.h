@@ -1,6 +1,5 @@
 // Building blocks shared by the object-store backends (S3, Azure, GCS):
 //  - Md5: streaming MD5 (the checksum all three services understand).
-//  - Crc32: zlib's CRC-32, four times cheaper than MD5; the local backend's own file checksum.
 //  - ContentVerifier: checks a whole-object read against the checksum the service stored.
 //  - RangedReader: an InputStream over ranged GETs of read_chunk_size, one chunk prefetched ahead, each
 //    chunk retried on its own (a reset costs one chunk, not the whole download).
@@ -35,15 +34,6 @@ class Md5 {
   void* ctx_;
 };
 
-class Crc32 {
- public:
-  void Update(std::string_view bytes);
-  uint32_t value() const { return crc_; }
-
- private:
-  uint32_t crc_ = 0;
-};
-
 class ContentVerifier {
  public:
   virtual ~ContentVerifier() = default;
@@ -54,8 +44,8 @@ class ContentVerifier {
 
 // Compares the MD5 of everything read with `expected_md5` (16 raw bytes).
 std::unique_ptr<ContentVerifier> NewMd5Verifier(std::string expected_md5, std::string what);
-// Compares the CRC-32 (zlib's) of everything read with `expected`.
-std::unique_ptr<ContentVerifier> NewCrc32Verifier(uint32_t expected, std::string what);
+// Compares the CRC-32C (crc32c.h) of everything read with `expected`.
+std::unique_ptr<ContentVerifier> NewCrc32cVerifier(uint32_t expected, std::string what);
 
 // Fetches [offset, offset+length) of the object; must return exactly `length` bytes or an error.
 using RangeFetcher = std::function<Result<std::string>(uint64_t offset, uint64_t length)>;

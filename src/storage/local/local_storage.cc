@@ -1,4 +1,4 @@
-// Local-disk backend: temp file + fsync + rename, CRC-32 in an extended attribute (files written by
+// Local-disk backend: temp file + fsync + rename, CRC-32C in an extended attribute (files written by
 // earlier versions carry an MD5 there, still verified), pread-based reader.
 #include "storage/local/local_storage.h"
 
@@ -13,14 +13,15 @@
 #include <cstring>
 
 #include "common/base64.h"
+#include "storage/crc32c.h"
 #include "storage/object_io.h"
 
 namespace aero {
 namespace {
 
-// CRC-32 rather than MD5: it catches the same disk and copy corruption, and MD5 cost half of a
+// CRC-32C rather than MD5: it catches the same disk and copy corruption, and MD5 cost half of a
 // backup's client CPU (bench/RESULTS.md). Files of earlier versions have only the MD5 attribute.
-constexpr const char* kCrc32Xattr = "user.abs.crc32";  // 4 bytes, big-endian
+constexpr const char* kCrc32cXattr = "user.abs.crc32c";  // 4 bytes, big-endian
 constexpr const char* kMd5Xattr = "user.abs.md5";      // 16 raw bytes (read only)
 
 Status ErrnoStatus(int err, const std::string& what) {
@@ -103,7 +104,7 @@ class LocalWriter : public OutputStream {
     const unsigned char be[4] = {static_cast<unsigned char>(crc >> 24), static_cast<unsigned char>(crc >> 16),
                                  static_cast<unsigned char>(crc >> 8), static_cast<unsigned char>(crc)};
     // Best effort: file systems without user xattrs simply store no checksum.
-    (void)::fsetxattr(fd_, kCrc32Xattr, be, sizeof be, 0);
+    (void)::fsetxattr(fd_, kCrc32cXattr, be, sizeof be, 0);
     int rc = ::close(fd_);
     fd_ = -1;
     if (rc != 0) return ErrnoStatus(errno, "close of " + temp_ + " (for " + final_ + ")");
@@ -124,7 +125,7 @@ class LocalWriter : public OutputStream {
   std::string temp_;
   std::string final_;
   static constexpr uint64_t kWritebackChunk = 8ull << 20;
-  storage::Crc32 crc_;
+  storage::Crc32c crc_;
   uint64_t written_ = 0;
   uint64_t writeback_from_ = 0;  // start of the bytes not yet handed to writeback
   bool published_ = false;
@@ -223,8 +224,8 @@ Result<std::unique_ptr<InputStream>> LocalStorage::NewReader(std::string_view ke
   if (range.whole() && options_.verify_checksums) {
     unsigned char crc[4];
     char md5[16];
-    if (::fgetxattr(fd, kCrc32Xattr, crc, sizeof crc) == 4) {
-      verifier = storage::NewCrc32Verifier(static_cast<uint32_t>(crc[0]) << 24 | static_cast<uint32_t>(crc[1]) << 16 |
+    if (::fgetxattr(fd, kCrc32cXattr, crc, sizeof crc) == 4) {
+      verifier = storage::NewCrc32cVerifier(static_cast<uint32_t>(crc[0]) << 24 | static_cast<uint32_t>(crc[1]) << 16 |
                                                static_cast<uint32_t>(crc[2]) << 8 | crc[3],
                                            path);
     } else if (::fgetxattr(fd, kMd5Xattr, md5, sizeof md5) == 16) {
