@@ -1,7 +1,9 @@
 // Integration tests of the listener settings of aerospike-backup-service (service.http /
 // service.https): the header/read timeouts against a slowloris client on a real socket (plain and
 // TLS), and the HTTPS listener's TLS settings (mTLS client-auth with client-ca-file, min-version,
-// cipher-suites) against an OpenSSL client. Certificates are generated per test with OpenSSL.
+// cipher-suites) against an OpenSSL client, and the reload of a replaced cert-file / key-file (ABS 3.7
+// polls them every 10 s): once through the real binary, and in-process with a short poll interval
+// for invalid replacements. Certificates are generated per test with OpenSSL.
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
@@ -14,15 +16,23 @@
 #include <openssl/x509v3.h>
 #include <poll.h>
 #include <signal.h>
+#include <spdlog/sinks/ringbuffer_sink.h>
+#include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 
+#include "service/api/api_server.h"
+#include "service/api/backup_service.h"
+#include "service/api/config_store.h"
+#include "service/metrics/metrics.h"
 #include "service_process.h"
 #include "tests/secrets/fake_secret_agent.h"
 
@@ -72,9 +82,9 @@ void AddExt(X509* cert, X509* issuer, int nid, const char* value) {
   X509_EXTENSION_free(ext);
 }
 
-// A P-256 certificate named `cn`, signed by `issuer` (self-signed when null).
-void MakeCert(KeyPair& out, const std::string& cn, const KeyPair* issuer, bool is_ca, int serial) {
-  out.key = EVP_EC_gen("P-256");
+// A P-256 (or RSA-2048) certificate named `cn`, signed by `issuer` (self-signed when null).
+void MakeCert(KeyPair& out, const std::string& cn, const KeyPair* issuer, bool is_ca, int serial, bool rsa = false) {
+  out.key = rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
   ASSERT_NE(out.key, nullptr);
   out.cert = X509_new();
   X509_set_version(out.cert, 2);
@@ -106,6 +116,39 @@ void WritePem(const KeyPair& kp, const std::string& cert_path, const std::string
   ASSERT_NE(kf, nullptr);
   EXPECT_EQ(PEM_write_PrivateKey(kf, kp.key, nullptr, nullptr, 0, nullptr, nullptr), 1);
   fclose(kf);
+}
+
+// Replaces `path` with `content` through a temporary file and rename(), as certificate managers do.
+void ReplaceFile(const std::string& path, const std::string& content) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out << content;
+    ASSERT_TRUE(out.good()) << tmp;
+  }
+  ASSERT_EQ(std::rename(tmp.c_str(), path.c_str()), 0) << path;
+}
+
+// `kp` as PEM text: the certificate, or the private key (encrypted with `password` when given).
+std::string CertPem(const KeyPair& kp) {
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_X509(bio, kp.cert);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<size_t>(n));
+  BIO_free(bio);
+  return out;
+}
+std::string KeyPem(const KeyPair& kp, const std::string& password = "") {
+  BIO* bio = BIO_new(BIO_s_mem());
+  PEM_write_bio_PrivateKey(bio, kp.key, password.empty() ? nullptr : EVP_aes_256_cbc(),
+                           reinterpret_cast<const unsigned char*>(password.data()), static_cast<int>(password.size()),
+                           nullptr, nullptr);
+  char* data = nullptr;
+  long n = BIO_get_mem_data(bio, &data);
+  std::string out(data, static_cast<size_t>(n));
+  BIO_free(bio);
+  return out;
 }
 
 // CA, server and client certificates, plus a client certificate from an unrelated CA.
@@ -268,6 +311,44 @@ std::string TlsHealth(int port, const TlsOptions& o, std::string* error, std::st
   }
   *error = c.error;
   return line;
+}
+
+// The certificate the HTTPS listener presents to a new connection, as "<CN>/<serial>", after a
+// GET /health on that connection answered 200; "" with `error` set otherwise.
+std::string ServedCertificate(int port, std::string* error) {
+  TlsConn c;
+  if (!c.Open(port, {}) || !c.Write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")) {
+    *error = c.error;
+    return "";
+  }
+  std::string resp = c.ReadAll();
+  if (resp.rfind("HTTP/1.1 200", 0) != 0) {
+    *error = "no 200 answer: " + resp.substr(0, resp.find("\r\n")) + " " + c.error;
+    return "";
+  }
+  X509* peer = SSL_get1_peer_certificate(c.ssl);
+  if (peer == nullptr) {
+    *error = "no server certificate";
+    return "";
+  }
+  char cn[256] = {0};
+  X509_NAME_get_text_by_NID(X509_get_subject_name(peer), NID_commonName, cn, sizeof cn);
+  const long serial = ASN1_INTEGER_get(X509_get0_serialNumber(peer));
+  X509_free(peer);
+  error->clear();
+  return std::string(cn) + "/" + std::to_string(serial);
+}
+
+// Polls ServedCertificate until it is `want` or `limit` passed (then the last answer). New
+// connections every 100 ms: the test waits for the service's own poll, it does not time it.
+std::string WaitForServed(int port, const std::string& want, std::chrono::milliseconds limit, std::string* error) {
+  const auto deadline = Clock::now() + limit;
+  std::string got = ServedCertificate(port, error);
+  while (got != want && Clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    got = ServedCertificate(port, error);
+  }
+  return got;
 }
 
 // A service started from tests/data/service_api/base.yml, with `edit` applied to the YAML text.
@@ -491,6 +572,179 @@ TEST(ServiceSettings, HttpsKeyPassphraseFromTheSecretAgent) {
   Service stale(with_key("secrets:tls:stale", FreeLoopbackPort()));
   EXPECT_EQ(stale.RunToExit(), 3) << stale.proc().output();
   EXPECT_EQ(stale.proc().output().find("Not-The-Passphrase"), std::string::npos) << stale.proc().output();
+}
+
+// cert-file / key-file replaced under a running service (ABS 3.7: polled every 10 s): new
+// connections get the new certificate without a restart, and the service logs the reload. The only
+// test here that waits for the binary's real 10 s poll.
+TEST(ServiceSettings, ReplacedCertificateIsServedWithoutRestart) {
+  Pki pki;
+  pki.Make();
+  const int https_port = FreeLoopbackPort();
+  Service svc(WithHttps(https_port, pki, ""));
+  ASSERT_TRUE(svc.Start()) << svc.proc().output();
+  std::string err;
+  ASSERT_EQ(ServedCertificate(https_port, &err), "127.0.0.1/2") << err;
+
+  KeyPair next;
+  MakeCert(next, "abs-reloaded", nullptr, false, 77);
+  ReplaceFile(pki.server_key, KeyPem(next));
+  ReplaceFile(pki.server_cert, CertPem(next));
+  const auto replaced = Clock::now();
+  EXPECT_EQ(WaitForServed(https_port, "abs-reloaded/77", std::chrono::seconds(15), &err), "abs-reloaded/77")
+      << err << svc.proc().output();
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - replaced);
+  EXPECT_LT(took.count(), 11'500) << "the poll interval should be 10 s";
+  EXPECT_NE(svc.proc().output().find("certificate reloaded from " + pki.server_cert), std::string::npos)
+      << svc.proc().output();
+  EXPECT_NE(svc.proc().output().find("CN=abs-reloaded, serial 4D"), std::string::npos) << svc.proc().output();
+  EXPECT_EQ(svc.proc().Stop(), 0);
+}
+
+// ---- in-process ApiServer (short certificate poll interval) ----
+
+class NoSource : public service::api::ConfigSource {
+ public:
+  Result<std::string> Read() override { return Status(ErrorCode::kUnsupported, "no configuration source"); }
+  Status Write(const service::Config&) override { return Status(ErrorCode::kUnsupported, "no configuration source"); }
+  std::string Describe() const override { return "(none)"; }
+};
+
+// The default spdlog logger swapped for one that keeps the last lines, for the duration of a test.
+class LogCapture {
+ public:
+  LogCapture() : sink_(std::make_shared<spdlog::sinks::ringbuffer_sink_mt>(512)), previous_(spdlog::default_logger()) {
+    auto logger = std::make_shared<spdlog::logger>("capture", sink_);
+    logger->set_level(spdlog::level::debug);
+    spdlog::set_default_logger(logger);
+  }
+  ~LogCapture() { spdlog::set_default_logger(previous_); }
+  std::string Text() const {
+    std::string out;
+    for (const auto& line : sink_->last_formatted()) out += line;
+    return out;
+  }
+  // Waits (polling, up to `limit`) until a logged line contains every one of `parts`.
+  bool WaitFor(const std::vector<std::string>& parts, std::chrono::milliseconds limit = std::chrono::seconds(5)) const {
+    const auto deadline = Clock::now() + limit;
+    for (;;) {
+      for (const auto& line : sink_->last_formatted()) {
+        bool all = true;
+        for (const auto& p : parts) all = all && line.find(p) != std::string::npos;
+        if (all) return true;
+      }
+      if (Clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
+ private:
+  std::shared_ptr<spdlog::sinks::ringbuffer_sink_mt> sink_;
+  std::shared_ptr<spdlog::logger> previous_;
+};
+
+// An ApiServer in this process with only the HTTPS listener.
+struct InProcessServer {
+  service::metrics::Registry registry;
+  service::metrics::AbsMetrics metrics{registry};
+  std::unique_ptr<service::api::BackupOperations> ops = service::api::NewUnavailableBackupOperations();
+  service::api::ConfigStore store{service::Config{}, std::make_unique<NoSource>()};
+  service::api::ApiServer server{store, *ops, registry, metrics, "v-test"};
+  int port = FreeLoopbackPort();
+
+  Status Start(const std::string& cert, const std::string& key, const std::string& password,
+               std::chrono::milliseconds interval) {
+    service::ServiceConfig cfg;
+    cfg.http.emplace();
+    cfg.http->disabled = true;
+    cfg.https.emplace();
+    cfg.https->address = "127.0.0.1";
+    cfg.https->port = port;
+    cfg.https->cert_file = cert;
+    cfg.https->key_file = key;
+    if (!password.empty()) cfg.https->key_file_password = password;
+    server.SetCertPollInterval(interval);
+    return server.Start(cfg);
+  }
+};
+
+// Invalid replacements (garbage certificate, key of another certificate, unreadable key file) keep
+// the last good pair in use and are logged naming the file and the problem; a valid one (another
+// key type, encrypted with key-file-password like the first) is served on the next poll.
+TEST(CertificateReload, InvalidReplacementKeepsTheLastGoodPair) {
+  LogCapture log;
+  TempDir dir;
+  const std::string cert = dir.File("live.pem"), key = dir.File("live.key");
+  const std::string password = "Reload-Passphrase-9";
+  KeyPair a, b, other;
+  MakeCert(a, "cert-a", nullptr, false, 101);
+  MakeCert(b, "cert-b", nullptr, false, 102, /*rsa=*/true);
+  MakeCert(other, "cert-other", nullptr, false, 103);
+  ReplaceFile(cert, CertPem(a));
+  ReplaceFile(key, KeyPem(a, password));
+
+  InProcessServer srv;
+  Status st = srv.Start(cert, key, password, std::chrono::milliseconds(50));
+  ASSERT_TRUE(st.ok()) << st.message();
+  std::string err;
+  ASSERT_EQ(ServedCertificate(srv.port, &err), "cert-a/101") << err;
+
+  // Half-written certificate.
+  ReplaceFile(cert, "-----BEGIN CERTIFICATE-----\nMIIBszCCAVmgAwIBAgIBZTAKBggqhkjOPQQDAjAR\n");
+  ASSERT_TRUE(log.WaitFor({"not reloaded", "cert-file " + cert + ": no PEM certificate"})) << log.Text();
+  EXPECT_EQ(ServedCertificate(srv.port, &err), "cert-a/101") << err;
+
+  // A well-formed certificate whose key is not the one in key-file.
+  ReplaceFile(cert, CertPem(other));
+  ASSERT_TRUE(log.WaitFor({"not reloaded", "key-file " + key + " does not match the certificate in cert-file " + cert}))
+      << log.Text();
+  EXPECT_EQ(ServedCertificate(srv.port, &err), "cert-a/101") << err;
+
+  // The new pair (RSA where the first was EC): served to new connections.
+  ReplaceFile(key, KeyPem(b, password));
+  ReplaceFile(cert, CertPem(b));
+  EXPECT_EQ(WaitForServed(srv.port, "cert-b/102", std::chrono::seconds(5), &err), "cert-b/102") << err << log.Text();
+  EXPECT_TRUE(log.WaitFor({"certificate reloaded from " + cert, "CN=cert-b"})) << log.Text();
+
+  // The key file gone, then back encrypted with another passphrase: both refused, still serving b.
+  ASSERT_EQ(std::remove(key.c_str()), 0);
+  ASSERT_TRUE(log.WaitFor({"not reloaded", "key-file " + key + ": cannot open"})) << log.Text();
+  EXPECT_EQ(ServedCertificate(srv.port, &err), "cert-b/102") << err;
+  ReplaceFile(key, KeyPem(b, "Another-Passphrase"));
+  ASSERT_TRUE(log.WaitFor({"not reloaded", "key-file " + key + ": no PEM private key"})) << log.Text();
+  EXPECT_EQ(ServedCertificate(srv.port, &err), "cert-b/102") << err;
+  srv.server.Stop();
+  EXPECT_EQ(log.Text().find(password), std::string::npos) << "the passphrase was logged";
+}
+
+// Stop() wakes the certificate watcher at once (it waits on a condition variable, not a sleep), and
+// a bad pair at start-up is an error naming the file.
+TEST(CertificateReload, StopIsPromptAndABadFirstPairFailsStart) {
+  TempDir dir;
+  const std::string cert = dir.File("live.pem"), key = dir.File("live.key");
+  KeyPair a, other;
+  MakeCert(a, "cert-a", nullptr, false, 201);
+  MakeCert(other, "cert-other", nullptr, false, 202);
+  ReplaceFile(cert, CertPem(a));
+  ReplaceFile(key, KeyPem(a));
+  {
+    InProcessServer srv;
+    Status st = srv.Start(cert, key, "", std::chrono::hours(1));
+    ASSERT_TRUE(st.ok()) << st.message();
+    std::string err;
+    EXPECT_EQ(ServedCertificate(srv.port, &err), "cert-a/201") << err;
+    const auto t0 = Clock::now();
+    srv.server.Stop();
+    EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(), 3000);
+    EXPECT_TRUE(srv.server.Endpoints().empty());
+  }
+  ReplaceFile(key, KeyPem(other));
+  InProcessServer srv;
+  Status st = srv.Start(cert, key, "", std::chrono::milliseconds(50));
+  EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);
+  EXPECT_NE(st.message().find("key-file " + key + " does not match the certificate in cert-file " + cert),
+            std::string::npos)
+      << st.message();
 }
 
 }  // namespace

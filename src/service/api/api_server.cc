@@ -2,14 +2,23 @@
 #include "service/api/api_server.h"
 
 #include <httplib.h>
+#include <openssl/bn.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <cstring>
 #include <future>
 #include <limits>
+#include <mutex>
 
 #include "service/api/backup_json.h"
 #include "service/api/rate_limiter.h"
@@ -123,6 +132,275 @@ struct ApiServer::Listener {
   std::string context_path;
   std::thread thread;
   std::future<void> finished;  // ready when listen_after_bind() returned
+};
+
+// ---- the HTTPS listener's certificate (service.https cert-file / key-file, reloaded) ----
+namespace {
+
+std::string OpenSslErrors() {
+  std::string out;
+  while (unsigned long e = ERR_get_error()) {
+    char buf[256];
+    ERR_error_string_n(e, buf, sizeof buf);
+    out += (out.empty() ? "" : "; ") + std::string(buf);
+  }
+  return out.empty() ? "unknown OpenSSL error" : out;
+}
+
+// A certificate or key file is a few KiB; anything this big is not one (and is not read whole).
+constexpr size_t kMaxPemFileBytes = 1u << 20;
+
+Result<std::string> ReadPemFile(const std::string& path, const std::string& what) {
+  std::unique_ptr<FILE, int (*)(FILE*)> f(fopen(path.c_str(), "rb"), fclose);
+  if (!f) return Status(ErrorCode::kIo, what + " " + path + ": cannot open: " + std::strerror(errno));
+  std::string out;
+  char buf[16384];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, f.get())) > 0) {
+    out.append(buf, n);
+    if (out.size() > kMaxPemFileBytes) {
+      return Status(ErrorCode::kInvalidArgument, what + " " + path + ": larger than 1 MiB, not a PEM file");
+    }
+  }
+  if (ferror(f.get())) return Status(ErrorCode::kIo, what + " " + path + ": read error: " + std::strerror(errno));
+  return out;
+}
+
+// The passphrase of an encrypted key. Without one the callback refuses, so OpenSSL never falls
+// back to prompting on the terminal.
+int PassphraseCallback(char* buf, int size, int, void* user) {
+  const auto* password = static_cast<const std::string*>(user);
+  if (password == nullptr || password->empty() || password->size() > static_cast<size_t>(size)) return -1;
+  std::memcpy(buf, password->data(), password->size());
+  return static_cast<int>(password->size());
+}
+
+// "CN=...,O=..., serial 0A1B" for log lines.
+std::string Describe(X509* cert) {
+  std::string out = "subject ";
+  char name[512];
+  X509_NAME_oneline(X509_get_subject_name(cert), name, sizeof name);
+  out += name;
+  if (BIGNUM* bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(cert), nullptr)) {
+    if (char* hex = BN_bn2hex(bn)) {
+      out += std::string(", serial ") + hex;
+      OPENSSL_free(hex);
+    }
+    BN_free(bn);
+  }
+  return out;
+}
+
+// SHA-256 over both files' contents: what the watcher last looked at, without keeping key bytes.
+std::string ContentDigest(const std::string& cert_pem, const std::string& key_pem) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  const uint64_t cert_size = cert_pem.size();  // so moving bytes from one file to the other is a change
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), &cert_size, sizeof cert_size) != 1 ||
+      EVP_DigestUpdate(ctx.get(), cert_pem.data(), cert_pem.size()) != 1 ||
+      EVP_DigestUpdate(ctx.get(), key_pem.data(), key_pem.size()) != 1 ||
+      EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) {
+    ERR_clear_error();
+    return cert_pem + key_pem;  // cannot happen with a working libcrypto; still a faithful "state"
+  }
+  return std::string(reinterpret_cast<const char*>(md), len);
+}
+
+}  // namespace
+
+// A certificate chain and its private key, checked to belong together. Immutable once built;
+// handshakes take references (SSL_use_cert_and_key up-refs), so a replaced pair is freed safely.
+struct CertPair {
+  X509* leaf = nullptr;
+  STACK_OF(X509)* chain = nullptr;  // the certificates after the leaf in cert-file (may be empty)
+  EVP_PKEY* key = nullptr;
+  std::string description;  // Describe(leaf)
+  CertPair() = default;
+  CertPair(const CertPair&) = delete;
+  CertPair& operator=(const CertPair&) = delete;
+  ~CertPair() {
+    X509_free(leaf);
+    sk_X509_pop_free(chain, X509_free);
+    EVP_PKEY_free(key);
+  }
+};
+
+namespace {
+
+// Parses cert-file's chain and key-file's key (decrypted with `password` when encrypted) and
+// checks that the key is the leaf's. Errors name the file and what is wrong, never the password.
+Result<std::shared_ptr<const CertPair>> ParseCertPair(const std::string& cert_pem, const std::string& key_pem,
+                                                      const std::string& cert_file, const std::string& key_file,
+                                                      const std::string& password) {
+  ERR_clear_error();
+  auto pair = std::make_shared<CertPair>();
+  pair->chain = sk_X509_new_null();
+  if (pair->chain == nullptr) return Status(ErrorCode::kInternal, "out of memory");
+  {
+    std::unique_ptr<BIO, int (*)(BIO*)> bio(BIO_new_mem_buf(cert_pem.data(), static_cast<int>(cert_pem.size())),
+                                            BIO_free);
+    pair->leaf = bio ? PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr) : nullptr;
+    if (pair->leaf == nullptr) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "cert-file " + cert_file + ": no PEM certificate could be read: " + OpenSslErrors());
+    }
+    for (;;) {
+      X509* next = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
+      if (next == nullptr) {
+        // The end of the file ends the chain; anything else is a broken (e.g. half-written) entry.
+        unsigned long e = ERR_peek_last_error();
+        if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
+          ERR_clear_error();
+          break;
+        }
+        return Status(ErrorCode::kInvalidArgument,
+                      "cert-file " + cert_file + ": certificate " + std::to_string(sk_X509_num(pair->chain) + 2) +
+                          " of the chain cannot be read: " + OpenSslErrors());
+      }
+      if (sk_X509_push(pair->chain, next) <= 0) {
+        X509_free(next);
+        return Status(ErrorCode::kInternal, "out of memory");
+      }
+    }
+  }
+  {
+    std::unique_ptr<BIO, int (*)(BIO*)> bio(BIO_new_mem_buf(key_pem.data(), static_cast<int>(key_pem.size())),
+                                            BIO_free);
+    pair->key = bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, PassphraseCallback,
+                                              const_cast<std::string*>(&password))
+                    : nullptr;
+    if (pair->key == nullptr) {
+      return Status(ErrorCode::kInvalidArgument,
+                    "key-file " + key_file +
+                        ": no PEM private key could be read (an encrypted key needs the right key-file-password): " +
+                        OpenSslErrors());
+    }
+  }
+  if (X509_check_private_key(pair->leaf, pair->key) != 1) {
+    ERR_clear_error();
+    return Status(ErrorCode::kInvalidArgument,
+                  "key-file " + key_file + " does not match the certificate in cert-file " + cert_file);
+  }
+  pair->description = Describe(pair->leaf);
+  return std::shared_ptr<const CertPair>(std::move(pair));
+}
+
+}  // namespace
+
+// Holds the HTTPS listener's current pair: every new TLS connection gets it from the certificate
+// callback, and a thread re-reads both files every interval, swapping in a changed pair that is
+// valid. It looks at the files' contents (a digest), not mtimes, so a same-second rewrite counts and
+// an unchanged file is not parsed again; a replacement that failed is logged once, not every poll.
+class ApiServer::CertWatcher {
+ public:
+  CertWatcher(std::string cert_file, std::string key_file, std::string password, std::chrono::milliseconds interval)
+      : cert_file_(std::move(cert_file)),
+        key_file_(std::move(key_file)),
+        password_(std::move(password)),
+        interval_(interval) {}
+  ~CertWatcher() { Stop(); }
+  CertWatcher(const CertWatcher&) = delete;
+  CertWatcher& operator=(const CertWatcher&) = delete;
+
+  // The first pair; an error when it cannot be loaded (the listener must not start without one).
+  Status LoadInitial() {
+    ABS_ASSIGN_OR_RETURN(std::string cert, ReadPemFile(cert_file_, "cert-file"));
+    ABS_ASSIGN_OR_RETURN(std::string key, ReadPemFile(key_file_, "key-file"));
+    ABS_ASSIGN_OR_RETURN(auto pair, ParseCertPair(cert, key, cert_file_, key_file_, password_));
+    seen_ = ContentDigest(cert, key);
+    std::lock_guard<std::mutex> lk(pair_mu_);
+    current_ = std::move(pair);
+    return Status::Ok();
+  }
+
+  std::shared_ptr<const CertPair> Current() const {
+    std::lock_guard<std::mutex> lk(pair_mu_);
+    return current_;
+  }
+
+  // From now on every handshake on `ctx` presents the current pair. The watcher must outlive ctx.
+  void Install(SSL_CTX& ctx) { SSL_CTX_set_cert_cb(&ctx, &CertWatcher::OnHandshake, this); }
+
+  void Start() {
+    thread_ = std::thread([this] { Run(); });
+  }
+
+  // Wakes the thread at once and joins it.
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lk(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  // OpenSSL's certificate callback (server side: after the ClientHello, before the cipher is
+  // chosen, so a new key type takes part in the choice). Certificates copied from the SSL_CTX are
+  // cleared first: a key of another type than the current one must not stay selectable.
+  static int OnHandshake(SSL* ssl, void* arg) {
+    std::shared_ptr<const CertPair> pair = static_cast<CertWatcher*>(arg)->Current();
+    if (!pair) return 0;
+    SSL_certs_clear(ssl);
+    if (SSL_use_cert_and_key(ssl, pair->leaf, pair->key, pair->chain, 1) != 1) {
+      spdlog::error("https listener: cannot use the certificate for a handshake: {}", OpenSslErrors());
+      return 0;  // fails this handshake
+    }
+    return 1;
+  }
+
+  void Run() {
+    std::unique_lock<std::mutex> lk(mu_);
+    while (!cv_.wait_for(lk, interval_, [this] { return stop_; })) {
+      lk.unlock();
+      Poll();
+      lk.lock();
+    }
+  }
+
+  void Poll() {
+    Result<std::string> cert = ReadPemFile(cert_file_, "cert-file");
+    Result<std::string> key = cert.ok() ? ReadPemFile(key_file_, "key-file") : Result<std::string>(cert.status());
+    if (!key.ok()) {
+      // Unreadable (being replaced, removed, permissions): keep serving; say so once per state.
+      const std::string state = "error: " + key.status().message();
+      if (state == seen_) return;
+      seen_ = state;
+      spdlog::error("https listener: certificate not reloaded, still serving the previous one: {}",
+                    key.status().message());
+      return;
+    }
+    const std::string state = ContentDigest(*cert, *key);
+    if (state == seen_) return;
+    seen_ = state;
+    auto pair = ParseCertPair(*cert, *key, cert_file_, key_file_, password_);
+    if (!pair.ok()) {
+      spdlog::error("https listener: certificate not reloaded, still serving the previous one: {}",
+                    pair.status().message());
+      return;
+    }
+    const std::string description = (*pair)->description;
+    {
+      std::lock_guard<std::mutex> lk(pair_mu_);
+      current_ = std::move(pair).value();
+    }
+    spdlog::info("https listener: certificate reloaded from {} and {}: {}", cert_file_, key_file_, description);
+  }
+
+  const std::string cert_file_, key_file_, password_;
+  const std::chrono::milliseconds interval_;
+  std::string seen_;  // digest (or read error) of what was last looked at; watcher thread only
+
+  mutable std::mutex pair_mu_;
+  std::shared_ptr<const CertPair> current_;
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
 };
 
 ApiServer::ApiServer(ConfigStore& store, BackupOperations& ops, metrics::Registry& registry,
@@ -642,16 +920,6 @@ bool IsTls13Suite(const std::string& name) {
          name == "TLS_AES_128_CCM_8_SHA256";
 }
 
-std::string OpenSslErrors() {
-  std::string out;
-  while (unsigned long e = ERR_get_error()) {
-    char buf[256];
-    ERR_error_string_n(e, buf, sizeof buf);
-    out += (out.empty() ? "" : "; ") + std::string(buf);
-  }
-  return out.empty() ? "unknown OpenSSL error" : out;
-}
-
 // `request` without a CA: ask for a certificate and accept whatever is presented (Go's
 // RequestClientCert). The verification result is ignored on purpose.
 int AcceptAnyCertificate(int, X509_STORE_CTX*) { return 1; }
@@ -751,14 +1019,23 @@ Status ApiServer::Start(const ServiceConfig& service) {
       return Status(ErrorCode::kUnsupported,
                     "service.https.key-file-password: an unresolved secrets: reference (the caller resolves it through the Secret Agent)");
     }
+    // The pair is loaded and checked here (errors name the file); the context starts with it and
+    // the watcher's certificate callback hands every handshake the current one.
+    auto watcher = std::make_unique<CertWatcher>(*h.cert_file, *h.key_file, password, cert_poll_interval_);
+    if (Status st = watcher->LoadInitial(); !st.ok()) {
+      Stop();
+      return st.WithContext("https listener");
+    }
     // The CA is not given to httplib's constructor: ConfigureTls sets the verification mode itself.
-    auto server = std::make_unique<httplib::SSLServer>(h.cert_file->c_str(), h.key_file->c_str(), nullptr, nullptr,
-                                                       password.empty() ? nullptr : password.c_str());
+    std::shared_ptr<const CertPair> first = watcher->Current();
+    auto server = std::make_unique<httplib::SSLServer>(first->leaf, first->key, nullptr);
     if (!server->is_valid() || server->ssl_context() == nullptr) {
       Stop();
-      return Status(ErrorCode::kInvalidArgument, "https listener: cannot load cert-file " + *h.cert_file +
-                                                     " / key-file " + *h.key_file + " (PEM certificate and key?)");
+      return Status(ErrorCode::kInvalidArgument, "https listener: cannot set up a TLS context with cert-file " +
+                                                     *h.cert_file + " / key-file " + *h.key_file + ": " +
+                                                     OpenSslErrors());
     }
+    watcher->Install(*server->ssl_context());
     if (Status st = ConfigureTls(*server->ssl_context(), h); !st.ok()) {
       Stop();
       return st.WithContext("https listener");
@@ -768,6 +1045,8 @@ Status ApiServer::Start(const ServiceConfig& service) {
       Stop();
       return st;
     }
+    cert_watcher_ = std::move(watcher);  // before any later failure: the running context points at it
+    cert_watcher_->Start();
   }
   if (listeners_.empty()) {
     return Status(ErrorCode::kInvalidArgument, "no listener enabled (service.http and service.https are disabled)");
@@ -776,6 +1055,7 @@ Status ApiServer::Start(const ServiceConfig& service) {
 }
 
 void ApiServer::Stop() {
+  if (cert_watcher_) cert_watcher_->Stop();
   for (auto& l : listeners_) {
     // httplib ignores stop() until its accept loop has started, so repeat it until the loop is gone.
     while (l->finished.valid() && l->finished.wait_for(std::chrono::milliseconds(20)) != std::future_status::ready) {
@@ -784,6 +1064,7 @@ void ApiServer::Stop() {
     if (l->thread.joinable()) l->thread.join();
   }
   listeners_.clear();
+  cert_watcher_.reset();  // after the listeners: their SSL_CTX's certificate callback points at it
   endpoints_.clear();
 }
 

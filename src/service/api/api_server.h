@@ -3,11 +3,14 @@
 // ApiServer builds the route table at construction (so `--print-routes` can list it without
 // listening), and Start() opens the HTTP listener (service.http, unless disabled) and the optional
 // HTTPS listener (service.https), each with its own rate limiter, and serves them from threads that
-// Stop() joins. Conventions applied to every route (abs-api.md §1): context-path prefix, 8 MiB body
+// Stop() joins. The HTTPS listener re-reads cert-file / key-file every cert-poll interval (10 s as
+// ABS) and serves a changed, valid pair on new handshakes; an invalid replacement is logged and the
+// last good pair kept (abs-config.md §3.2). Conventions applied to every route (abs-api.md §1): context-path prefix, 8 MiB body
 // limit (413), "request body is empty" (400), plain-text error bodies, 404/405, per-client rate
 // limiting (429), request metrics.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -30,6 +33,8 @@ class Server;
 namespace aero::service::api {
 
 inline constexpr size_t kMaxBodyBytes = 8u << 20;  // ABS 3.7: 8 MiB
+// How often a running HTTPS listener checks cert-file and key-file for a replacement (ABS 3.7: 10 s).
+inline constexpr std::chrono::milliseconds kDefaultCertPollInterval{10'000};
 
 // The OpenAPI 3 document (api/openapi.yaml), embedded at build time.
 extern const char* const kOpenApiYaml;
@@ -65,13 +70,20 @@ class ApiServer {
   using ClusterProbe = std::function<Status(const Cluster&)>;
   void SetClusterProbe(ClusterProbe probe) { cluster_probe_ = std::move(probe); }
 
+  // How often the HTTPS listener polls cert-file / key-file (default kDefaultCertPollInterval; at
+  // least 1 ms). Set before Start(); tests use a short one.
+  void SetCertPollInterval(std::chrono::milliseconds interval) {
+    cert_poll_interval_ = std::max(interval, std::chrono::milliseconds(1));
+  }
+
   // Every registered route as "METHOD /pattern" (without context path), in registration order.
   std::vector<std::string> RouteList() const;
 
   // Binds the listeners described by `service` and starts serving. Errors name the listener and
   // address (kIo when a port cannot be bound, kInvalidArgument for bad TLS/white-list settings).
   Status Start(const ServiceConfig& service);
-  // Stops accepting connections, lets in-flight requests finish, joins the listener threads.
+  // Stops accepting connections, lets in-flight requests finish, joins the listener threads and the
+  // certificate watcher.
   void Stop();
 
   // Where the listeners are bound ("127.0.0.1:8080"); empty when not running.
@@ -79,6 +91,7 @@ class ApiServer {
 
  private:
   struct Listener;
+  class CertWatcher;  // the HTTPS listener's certificate pair and its polling thread
   void RegisterRoutes();
   void RegisterConfigRoutes();
   void RegisterBackupRoutes();
@@ -94,6 +107,8 @@ class ApiServer {
   Router router_;
   std::string openapi_json_;
   ClusterProbe cluster_probe_;
+  std::chrono::milliseconds cert_poll_interval_ = kDefaultCertPollInterval;
+  std::unique_ptr<CertWatcher> cert_watcher_;  // set while an HTTPS listener runs
   std::vector<std::unique_ptr<Listener>> listeners_;
   std::vector<std::string> endpoints_;
 };
