@@ -594,7 +594,7 @@ TEST(ServiceSettings, ReplacedCertificateIsServedWithoutRestart) {
   EXPECT_EQ(WaitForServed(https_port, "abs-reloaded/77", std::chrono::seconds(15), &err), "abs-reloaded/77")
       << err << svc.proc().output();
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - replaced);
-  EXPECT_LT(took.count(), 11'500) << "the poll interval should be 10 s";
+  EXPECT_LT(took.count(), 12'500) << "the poll interval should be 10 s";  // + slack for a busy machine
   EXPECT_NE(svc.proc().output().find("certificate reloaded from " + pki.server_cert), std::string::npos)
       << svc.proc().output();
   EXPECT_NE(svc.proc().output().find("CN=abs-reloaded, serial 4D"), std::string::npos) << svc.proc().output();
