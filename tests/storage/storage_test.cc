@@ -292,6 +292,21 @@ TEST(Crc32cTest, KnownValueAndPathsAgree) {
   }
 }
 
+// With the file-system root as the storage root, paths in messages are "/tmp/...", not "//tmp/...".
+TEST(LocalStorageChecksumTest, RootDirectoryPathsHaveOneSlash) {
+  aero::testing::TempDir dir;
+  auto st = OpenStorage("file:///", StorageOptions{});
+  ASSERT_TRUE(st.ok()) << st.status().ToString();
+  const std::string key = dir.path().substr(1) + "/a.asb";
+  ASSERT_TRUE((*st)->WriteObject(key, "x").ok());
+  EXPECT_TRUE(std::ifstream(dir.path() + "/a.asb").good());
+  auto missing = (*st)->ReadObject(dir.path().substr(1) + "/missing.asb");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_NE(missing.status().message().find(dir.path() + "/missing.asb"), std::string::npos)
+      << missing.status().message();
+  EXPECT_EQ(missing.status().message().find("//"), std::string::npos) << missing.status().message();
+}
+
 // The local backend stores a CRC-32C of each file in the user.abs.crc32c xattr and checks it on a whole
 // read; a file written by an earlier version carries only an MD5 (user.abs.md5), which is still
 // checked. A flipped byte fails the read with kCorrupt whichever checksum the file has.

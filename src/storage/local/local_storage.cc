@@ -183,7 +183,8 @@ LocalStorage::LocalStorage(std::string root, StorageOptions options) : root_(std
 }
 
 std::string LocalStorage::PathOf(std::string_view key) const {
-  return key.empty() ? root_ : root_ + "/" + std::string(key);
+  if (key.empty()) return root_;
+  return root_.back() == '/' ? root_ + std::string(key) : root_ + "/" + std::string(key);  // root "/": no "//"
 }
 
 Result<std::unique_ptr<OutputStream>> LocalStorage::NewWriter(std::string_view key, const WriteOptions&) {

@@ -2,7 +2,8 @@
 // Writes go to a hidden temporary file in the target directory, are fsync'ed, renamed over the final
 // name and the directory fsync'ed, so a crash or error never leaves a truncated file under the real name.
 // Files are created 0600 and directories 0700 (as ABS 3.7 does). Where the file system supports user
-// extended attributes, the MD5 of each file is stored in "user.abs.md5" and checked on whole reads.
+// extended attributes, the CRC-32C of each file is stored in "user.abs.crc32c" and checked on whole reads
+// (files of earlier versions carry an MD5 in "user.abs.md5", still checked).
 #pragma once
 
 #include <memory>
