@@ -130,6 +130,7 @@ std::string Fingerprint(const BackupRequest& r) {
                   ";compact=" + std::to_string(r.compact) + ";prefix=" + r.file_prefix +
                   ";filter_exp=" + std::to_string(std::hash<std::string>{}(r.filter_exp)) +
                   ";no_records=" + std::to_string(r.no_records);
+  if (r.no_ttl_only) f += ";no_ttl_only=1";  // only when set: earlier resume states stay valid
   return f;
 }
 
@@ -184,6 +185,7 @@ client::ScanPolicy ScanPolicyOf(const BackupRequest& req) {
   p.no_bins = req.no_bins;
   p.modified_after_ns = req.modified_after_unix_ms * 1000000;
   p.modified_before_ns = req.modified_before_unix_ms * 1000000;
+  p.no_ttl_only = req.no_ttl_only;
   p.filter_exp = req.filter_exp;
   p.socket_timeout = req.socket_timeout;
   p.total_timeout = req.total_timeout;

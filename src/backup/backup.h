@@ -62,6 +62,7 @@ struct BackupRequest {
   // (0 = unbounded). A backup with modified_after set is recorded as incremental.
   int64_t modified_after_unix_ms = 0;
   int64_t modified_before_unix_ms = 0;
+  bool no_ttl_only = false;  // only records that never expire (asbackup --no-ttl-only)
   std::vector<PartitionFilter> partitions;  // empty = all (or node_list)
   std::vector<std::string> node_list;       // exclusive with partitions
   std::string filter_exp;                   // raw msgpack filter expression ANDed with the above

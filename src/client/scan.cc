@@ -120,6 +120,7 @@ static std::string BuildFilter(const ScanPolicy& p) {
   }
   std::string window = exp::ModifiedWindow(p.modified_after_ns, p.modified_before_ns);
   if (!window.empty()) parts.push_back(window);
+  if (p.no_ttl_only) parts.push_back(exp::Cmp(exp::kEq, exp::Ttl(), exp::Int(-1)));
   if (!p.filter_exp.empty()) parts.push_back(p.filter_exp);
   if (parts.empty()) return "";
   if (parts.size() == 1) return parts[0];

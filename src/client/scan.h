@@ -71,6 +71,7 @@ struct ScanPolicy {
   // Last-update-time window in nanoseconds since the Unix epoch: >= after, < before (0 = unbounded).
   int64_t modified_after_ns = 0;
   int64_t modified_before_ns = 0;
+  bool no_ttl_only = false;  // only records that never expire: ttl() == -1 (asbackup --no-ttl-only)
   // Extra filter expression (raw msgpack) ANDed with the above.
   std::string filter_exp;
   uint32_t records_per_second = 0;  // cluster-wide; split across the nodes of a round

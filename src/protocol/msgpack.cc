@@ -230,6 +230,7 @@ static std::string Node(int op, const std::vector<std::string>& args) {
 }
 
 std::string LastUpdate() { return Node(kLastUpdate, {}); }
+std::string Ttl() { return Node(kTtl, {}); }
 std::string SetName() { return Node(kSetName, {}); }
 std::string Int(int64_t v) {
   std::string out;

@@ -46,6 +46,7 @@ namespace aero::exp {
 
 // Expression builders (wire-protocol.md §9). Each returns the msgpack bytes of one expression node.
 std::string LastUpdate();                       // [66]
+std::string Ttl();                              // [69]: seconds left, -1 = never expires
 std::string SetName();                          // [70]
 std::string Int(int64_t v);
 std::string Str(std::string_view s);

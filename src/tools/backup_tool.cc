@@ -26,6 +26,7 @@ struct BackupFlags {
   bool remove_files = false, remove_artifacts = false;
   std::string continue_state, state_file_dst;
   bool no_bins = false, no_records = false, no_indexes = false, no_udfs = false, compact = false;
+  bool no_ttl_only = false;
   int parallel = 1;
   int parallel_write = 0;
   std::string partition_list, after_digest, node_list, filter_exp, modified_after, modified_before;
@@ -137,6 +138,7 @@ int BackupToolMain(int argc, char** argv) {
   app.add_option("-f,--filter-exp", f.filter_exp, "Base64 filter expression")->group(g);
   app.add_option("-a,--modified-after", f.modified_after, "Records modified at/after (YYYY-MM-DD_HH:MM:SS, local)")->group(g);
   app.add_option("-b,--modified-before", f.modified_before, "Records modified before (YYYY-MM-DD_HH:MM:SS, local)")->group(g);
+  app.add_flag("--no-ttl-only", f.no_ttl_only, "Only records that never expire (no TTL)")->group(g);
   app.add_option("-L,--records-per-second", f.records_per_second, "Scan throttle (records/s, 0 = off)")->group(g);
   app.add_option("-N,--nice,--bandwidth", f.nice_mib, "Bandwidth cap (MiB/s, 0 = off)")->group(g);
   app.add_option("-M,--max-records", f.max_records, "Approximate maximum records")->group(g);
@@ -152,7 +154,9 @@ int BackupToolMain(int argc, char** argv) {
     std::fprintf(stderr, "abs-backup: %s\n", e.what());
     return e.get_exit_code();
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // app.exit prints the help (exit 0) or the parser's message; every parse error is a usage error,
+    // exit 2 as documented (CLI11's own codes, e.g. 109 for an unknown option, are not).
+    return app.exit(e) == 0 ? 0 : 2;
   }
 
   auto invalid = [&](const std::string& m) { return Fail(f.out.json, Status(ErrorCode::kInvalidArgument, m), 2); };
@@ -167,8 +171,8 @@ int BackupToolMain(int argc, char** argv) {
     return invalid("--node-list excludes --partition-list and --after-digest");
   if (!f.continue_state.empty() && f.remove_files) return invalid("--continue excludes --remove-files");
   if (f.parallel < 1 || f.parallel > 100) return invalid("--parallel must be 1..100");
-  if (!f.filter_exp.empty() && (!f.modified_after.empty() || !f.modified_before.empty()))
-    return invalid("--filter-exp excludes --modified-after/--modified-before");
+  if (!f.filter_exp.empty() && (!f.modified_after.empty() || !f.modified_before.empty() || f.no_ttl_only))
+    return invalid("--filter-exp excludes --modified-after, --modified-before and --no-ttl-only");
   // A "secrets:" value without --sa-address is a bad option, found before anything is opened.
   if (Status s = RejectUnresolvedSecrets(conn); !s.ok()) return Fail(f.out.json, s, 2);
 
@@ -215,6 +219,7 @@ int BackupToolMain(int argc, char** argv) {
     req.partitions = *p;
   }
   req.node_list = SplitList(f.node_list);
+  req.no_ttl_only = f.no_ttl_only;
   if (!f.filter_exp.empty()) {
     auto e = Base64Decode(f.filter_exp);
     if (!e) return invalid("--filter-exp is not base64");

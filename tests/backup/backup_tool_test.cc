@@ -4,12 +4,14 @@
 #include <sys/wait.h>
 
 #include <csignal>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "backup/backup_metadata.h"
+#include "client/write.h"
 #include "storage/factory.h"
 #include "tests/backup/backup_test_util.h"
 #include "tests/client/cluster_fixture.h"
@@ -197,6 +199,11 @@ TEST_F(BackupToolIT, BadOptionsExitWithTwoAndAMessage) {
       {{"-n", "test", "-d", "x", "-y", "aes128"}, "encryption-key"},
       {{"-n", "test", "-d", "x", "-w", "0"}, "--parallel"},
       {{"-n", "test", "-o", "-", "--json"}, "--json"},
+      {{"-n", "test", "-d", "x", "--no-ttl-only", "-f", "kwE="}, "--no-ttl-only"},
+      // Parser errors too (CLI11's own exit codes are 105-109 otherwise).
+      {{"-n", "test", "-d", "x", "--bogus"}, "--bogus"},
+      {{"-n", "test", "-d", "x", "stray"}, "stray"},
+      {{"-n", "test", "-d", "x", "-w", "notanumber"}, "notanumber"},
   };
   for (const auto& c : cases) {
     auto r = Run(c.args);
@@ -206,6 +213,35 @@ TEST_F(BackupToolIT, BadOptionsExitWithTwoAndAMessage) {
   auto unreachable = Run({"-h", "127.0.0.1:1", "-n", "test", "-d", dir_ + "/never", "--connect-timeout", "300"});
   EXPECT_EQ(unreachable.exit_code, 1);
   EXPECT_NE(unreachable.err.find("connecting to the cluster"), std::string::npos) << unreachable.err;
+}
+
+// --no-ttl-only (asbackup): only the records that never expire; the ones with a TTL stay behind.
+TEST_F(BackupToolIT, NoTtlOnlyBacksUpRecordsWithoutTtl) {
+  std::string set = target_->UniqueSet("nottl");
+  ASSERT_TRUE(WriteRecords(*cluster_, "test", set, 40, 0).ok());  // never expire
+  std::vector<Record> with_ttl;
+  const uint32_t now_cl = static_cast<uint32_t>(std::time(nullptr) - kCitrusleafEpoch);
+  for (int i = 100; i < 125; ++i) {
+    Record r = MakeRecord("test", set, IntegerKey(i), {Bin{"n", ParticleType::kInteger, U64(static_cast<uint64_t>(i))}});
+    r.void_time = now_cl + 3600;
+    with_ttl.push_back(std::move(r));
+  }
+  auto put = client::BatchPut(*cluster_, with_ttl, client::WritePolicy{});
+  ASSERT_TRUE(put.ok()) << put.status().ToString();
+  for (const auto& row : *put) ASSERT_TRUE(row.status.ok()) << row.status.ToString();
+
+  auto r = Run({"-h", HostArg(), "-n", "test", "-s", set, "-d", dir_ + "/out", "--no-ttl-only", "--json", "--no-udfs",
+                "--no-indexes"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto got = ReadBackup(*storage_, "out", CodecOptions{});
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->records.size(), 40u);
+  for (const auto& [digest, rec] : got->records) EXPECT_EQ(rec.void_time, 0u);
+  auto all = Run({"-h", HostArg(), "-n", "test", "-s", set, "-d", dir_ + "/all", "--no-udfs", "--no-indexes"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  auto everything = ReadBackup(*storage_, "all", CodecOptions{});
+  ASSERT_TRUE(everything.ok());
+  EXPECT_EQ(everything->records.size(), 65u);
 }
 
 }  // namespace
