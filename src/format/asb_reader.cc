@@ -543,6 +543,34 @@ class AsbReader::Impl {
       p += len;
       return true;
     };
+    // The value kinds keys and bins share: I, D, S/X. 1 = decoded, 0 = malformed, -1 = another kind.
+    auto scalar = [&](char t, ParticleType* type, std::string* data) -> int {
+      const char *b, *e;
+      switch (t) {
+        case 'I': {
+          int64_t iv;
+          if (!plain(&b, &e) || ParseInt64Text(b, e, &iv) != NumberParse::kOk) return 0;
+          *type = ParticleType::kInteger;
+          SetU64BE(data, static_cast<uint64_t>(iv));
+          return 1;
+        }
+        case 'D': {
+          double d;
+          if (!plain(&b, &e) || ParseDoubleText(b, e, &d) != NumberParse::kOk) return 0;
+          uint64_t bits;
+          std::memcpy(&bits, &d, sizeof bits);
+          *type = ParticleType::kFloat;
+          SetU64BE(data, bits);
+          return 1;
+        }
+        case 'S':
+        case 'X':
+          *type = ParticleType::kString;
+          return sized(t == 'S', data) ? 1 : 0;
+        default:
+          return -1;
+      }
+    };
 
     r->key.reset();
     r->set.clear();
@@ -558,35 +586,12 @@ class AsbReader::Impl {
         p += 2;
       }
       UserKey& key = r->key.emplace();
-      const char *b, *e;
-      switch (t) {
-        case 'I': {
-          int64_t v;
-          if (!plain(&b, &e) || ParseInt64Text(b, e, &v) != NumberParse::kOk) return false;
-          key.type = ParticleType::kInteger;
-          SetU64BE(&key.data, static_cast<uint64_t>(v));
-          break;
-        }
-        case 'D': {
-          double d;
-          if (!plain(&b, &e) || ParseDoubleText(b, e, &d) != NumberParse::kOk) return false;
-          uint64_t bits;
-          std::memcpy(&bits, &d, sizeof bits);
-          key.type = ParticleType::kFloat;
-          SetU64BE(&key.data, bits);
-          break;
-        }
-        case 'S':
-        case 'X':
-          key.type = ParticleType::kString;
-          if (!sized(t == 'S', &key.data)) return false;
-          break;
-        case 'B':
-          key.type = ParticleType::kBlob;
-          if (!sized(bang, &key.data)) return false;
-          break;
-        default:
-          return false;
+      if (int got = scalar(t, &key.type, &key.data); got == 0) {
+        return false;
+      } else if (got < 0) {
+        if (t != 'B') return false;
+        key.type = ParticleType::kBlob;
+        if (!sized(bang, &key.data)) return false;
       }
       if (!lf()) return false;
     }
@@ -625,34 +630,16 @@ class AsbReader::Impl {
         continue;
       }
       if (!lit(' ')) return false;
-      const char *b, *e;
+      if (int got = scalar(t, &bin.type, &bin.data); got >= 0) {
+        if (got == 0 || !lf()) return false;
+        continue;
+      }
       switch (t) {
         case 'Z':
           if (p == end || (*p != 'T' && *p != 'F')) return false;
           bin.type = ParticleType::kBool;
           bin.data.assign(1, *p == 'T' ? '\1' : '\0');
           ++p;
-          break;
-        case 'I': {
-          int64_t iv;
-          if (!plain(&b, &e) || ParseInt64Text(b, e, &iv) != NumberParse::kOk) return false;
-          bin.type = ParticleType::kInteger;
-          SetU64BE(&bin.data, static_cast<uint64_t>(iv));
-          break;
-        }
-        case 'D': {
-          double d;
-          if (!plain(&b, &e) || ParseDoubleText(b, e, &d) != NumberParse::kOk) return false;
-          uint64_t bits;
-          std::memcpy(&bits, &d, sizeof bits);
-          bin.type = ParticleType::kFloat;
-          SetU64BE(&bin.data, bits);
-          break;
-        }
-        case 'S':
-        case 'X':
-          bin.type = ParticleType::kString;
-          if (!sized(t == 'S', &bin.data)) return false;
           break;
         case 'G':
           bin.type = ParticleType::kGeoJson;
