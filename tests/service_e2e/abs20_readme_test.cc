@@ -94,31 +94,6 @@ void WriteRecords(client::Cluster& c, const std::string& ns, const std::string& 
   }
 }
 
-// Every record of ns/set as key -> (v, s).
-std::map<int64_t, std::pair<int64_t, std::string>> ScanRecords(client::Cluster& c, const std::string& ns,
-                                                              const std::string& set) {
-  std::map<int64_t, std::pair<int64_t, std::string>> out;
-  std::mutex mu;
-  client::ScanPolicy p;
-  p.ns = ns;
-  p.sets = {set};
-  auto state = client::ScanState::AllPartitions();
-  auto st = client::Scan(c, p, state, [&](Record& r) -> Status {
-    if (!r.key || r.key->data.size() != 8) return Status(ErrorCode::kCorrupt, "record without an integer key");
-    int64_t k = static_cast<int64_t>(GetU64BE(reinterpret_cast<const uint8_t*>(r.key->data.data())));
-    int64_t v = -1;
-    std::string s;
-    for (const auto& b : r.bins) {
-      if (b.name == "v") v = static_cast<int64_t>(GetU64BE(reinterpret_cast<const uint8_t*>(b.data.data())));
-      if (b.name == "s") s = b.data;
-    }
-    std::lock_guard<std::mutex> l(mu);
-    out[k] = {v, s};
-    return Status::Ok();
-  });
-  EXPECT_TRUE(st.ok()) << st.status().ToString();
-  return out;
-}
 
 // Namespaces named in the README examples and in its config/config.yml (source-ns1 .. source-ns21).
 std::string AllReadmeNamespaces() {

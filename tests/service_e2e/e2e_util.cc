@@ -14,7 +14,13 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <mutex>
 #include <thread>
+
+#include <gtest/gtest.h>
+
+#include "client/scan.h"
+#include "common/bytes.h"
 
 namespace aero::e2e {
 
@@ -205,6 +211,31 @@ std::vector<std::string> FindFiles(const std::string& dir, const std::string& na
     if (ec) break;
     if (it->is_regular_file() && it->path().filename() == name) out.push_back(it->path().string());
   }
+  return out;
+}
+
+std::map<int64_t, std::pair<int64_t, std::string>> ScanRecords(client::Cluster& c, const std::string& ns,
+                                                              const std::string& set) {
+  std::map<int64_t, std::pair<int64_t, std::string>> out;
+  std::mutex mu;
+  client::ScanPolicy p;
+  p.ns = ns;
+  p.sets = {set};
+  auto state = client::ScanState::AllPartitions();
+  auto st = client::Scan(c, p, state, [&](Record& r) -> Status {
+    if (!r.key || r.key->data.size() != 8) return Status(ErrorCode::kCorrupt, "record without an integer key");
+    int64_t k = static_cast<int64_t>(GetU64BE(reinterpret_cast<const uint8_t*>(r.key->data.data())));
+    int64_t v = -1;
+    std::string s;
+    for (const auto& b : r.bins) {
+      if (b.name == "v") v = static_cast<int64_t>(GetU64BE(reinterpret_cast<const uint8_t*>(b.data.data())));
+      if (b.name == "s") s = b.data;
+    }
+    std::lock_guard<std::mutex> l(mu);
+    out[k] = {v, s};
+    return Status::Ok();
+  });
+  EXPECT_TRUE(st.ok()) << st.status().ToString();
   return out;
 }
 

@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+namespace aero::client {
+class Cluster;
+}  // namespace aero::client
+
 namespace aero::e2e {
 
 class TempDir {
@@ -83,5 +87,10 @@ std::string ReadFile(const std::string& path);
 void WriteFile(const std::string& path, const std::string& text);
 // Files under `dir` (recursive) whose name is `name`.
 std::vector<std::string> FindFiles(const std::string& dir, const std::string& name);
+
+// Every record of ns/set as integer key -> (bin "v", bin "s"), scanned over all partitions; a record
+// without an integer key fails the scan (and the test).
+std::map<int64_t, std::pair<int64_t, std::string>> ScanRecords(client::Cluster& c, const std::string& ns,
+                                                              const std::string& set);
 
 }  // namespace aero::e2e
