@@ -273,17 +273,15 @@ std::string BuildBatchRequest(const std::vector<Record>& records, const std::vec
 }
 
 // Sends one batch to a node and fills the per-row results. A failure of the whole request is returned.
+// `rows` is ascending (BatchPut keeps `pending` sorted), so a reply's row is found by binary search.
 Status RunBatch(Node& node, const std::string& req, const std::vector<size_t>& rows, std::vector<BatchRowResult>& out,
                 const WritePolicy& policy, const CancelToken* cancel) {
   Deadline total = DeadlineAfter(policy.total_timeout);
   ABS_ASSIGN_OR_RETURN(auto conn, node.Acquire(total, cancel));
   std::vector<uint8_t> answered(rows.size(), 0);
-  // Replies name rows by their index in the caller's vector. BatchPut passes `rows` ascending, so a
-  // binary search finds the position without building a map per request (a linear search otherwise).
-  const bool sorted = std::is_sorted(rows.begin(), rows.end());
+  // Replies name rows by their index in the caller's vector.
   auto position_of = [&](uint32_t row) -> std::optional<size_t> {
-    auto it = sorted ? std::lower_bound(rows.begin(), rows.end(), static_cast<size_t>(row))
-                     : std::find(rows.begin(), rows.end(), static_cast<size_t>(row));
+    auto it = std::lower_bound(rows.begin(), rows.end(), static_cast<size_t>(row));
     if (it == rows.end() || *it != row) return std::nullopt;
     return static_cast<size_t>(it - rows.begin());
   };

@@ -347,7 +347,9 @@ TEST_F(ClientIT, ScanMessagesDeliversWhatScanDelivers) {
     EXPECT_EQ(s1[i].done, s2[i].done) << s1[i].pid;
     EXPECT_EQ(s1[i].records, s2[i].records) << s1[i].pid;
     EXPECT_EQ(s1[i].has_digest, s2[i].has_digest) << s1[i].pid;
-    if (s1[i].has_digest) EXPECT_EQ(s1[i].last_digest, s2[i].last_digest) << s1[i].pid;
+    if (s1[i].has_digest) {
+      EXPECT_EQ(s1[i].last_digest, s2[i].last_digest) << s1[i].pid;
+    }
   }
 
   // A refusal of the message sink stops the scan with the sink's reason.
