@@ -24,16 +24,20 @@ namespace aero::app {
 
 namespace {
 
-std::string Timestamp(spdlog::log_clock::time_point t) {
+// UTC with milliseconds: 2006-01-02T15<sep>04<sep>05.000<suffix>.
+std::string UtcMillis(std::chrono::system_clock::time_point t, char sep, const char* suffix) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
   char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d%c%02d%c%02d.%03d%s", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, sep, tm.tm_min, sep, tm.tm_sec, static_cast<int>(ms % 1000), suffix);
   return buf;
 }
+
+// Log line time: RFC 3339 with milliseconds.
+std::string Timestamp(spdlog::log_clock::time_point t) { return UtcMillis(t, ':', "Z"); }
 
 const char* LevelName(spdlog::level::level_enum l) {
   switch (l) {
@@ -196,16 +200,7 @@ Status GzipFile(const std::string& src, const std::string& dst) {
   return Status::Ok();
 }
 
-std::string BackupStamp(std::chrono::system_clock::time_point t) {
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d-%02d-%02d.%03d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
-  return buf;
-}
+std::string BackupStamp(std::chrono::system_clock::time_point t) { return UtcMillis(t, '-', ""); }
 
 }  // namespace
 
