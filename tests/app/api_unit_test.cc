@@ -162,6 +162,20 @@ TEST(Metrics, ExpositionText) {
   EXPECT_NE(text.find("t_seconds_count{type=\"full\"} 3\n"), std::string::npos);
 }
 
+TEST(Metrics, ValuesInShortestForm) {
+  EXPECT_EQ(metrics::FormatValue(0.005), "0.005");  // was 0.0050000000000000001 (%.17g)
+  EXPECT_EQ(metrics::FormatValue(0.1), "0.1");
+  EXPECT_EQ(metrics::FormatValue(67.869035), "67.869035");
+  EXPECT_EQ(metrics::FormatValue(1.0 / 3), "0.3333333333333333");
+  EXPECT_EQ(metrics::FormatValue(1796693824.2879539), "1796693824.2879539");
+  EXPECT_EQ(metrics::FormatValue(3), "3");
+  metrics::Registry reg;
+  reg.AddHistogram("t_seconds", "Durations.", {}, {0.005, 0.05}).Get().Observe(0.01);
+  EXPECT_NE(reg.Exposition().find("t_seconds_bucket{le=\"0.005\"} 0\nt_seconds_bucket{le=\"0.05\"} 1\n"),
+            std::string::npos)
+      << reg.Exposition();
+}
+
 TimePoint At(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
 
 TEST(BackupJson, Rfc3339) {
