@@ -176,6 +176,29 @@ TEST(Metrics, ValuesInShortestForm) {
       << reg.Exposition();
 }
 
+// A removed series is not exported (an alert on it resolves) until it is written again; its handle
+// stays valid meanwhile.
+TEST(Metrics, RemovedSeriesComesBackWhenWritten) {
+  metrics::Registry reg;
+  auto& g = reg.AddGauge("t_due", "Due.", {"routine"});
+  g.WithLabels({"a"}).Set(5);
+  metrics::Series& b = g.WithLabels({"b"});
+  b.Set(7);
+  g.Remove({"b"});
+  g.Remove({"never-written"});  // no such series: nothing happens
+  std::string text = reg.Exposition();
+  EXPECT_NE(text.find("t_due{routine=\"a\"} 5\n"), std::string::npos) << text;
+  EXPECT_EQ(text.find("routine=\"b\""), std::string::npos) << text;
+  EXPECT_EQ(text.find("never-written"), std::string::npos) << text;
+  b.Set(8);
+  EXPECT_NE(reg.Exposition().find("t_due{routine=\"b\"} 8\n"), std::string::npos);
+  auto& c = reg.AddCounter("t_total", "Events.", {"routine"});
+  c.WithLabels({"x"}).Inc();
+  c.Remove({"x"});
+  c.WithLabels({"x"}).Inc();  // a counter keeps its value across a removal
+  EXPECT_NE(reg.Exposition().find("t_total{routine=\"x\"} 2\n"), std::string::npos);
+}
+
 TimePoint At(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
 
 TEST(BackupJson, Rfc3339) {

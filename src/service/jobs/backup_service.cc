@@ -109,6 +109,8 @@ struct BackupService::RoutineRuntime {
   // (coalesced: at most one of each type waits), so an on-demand trigger is never lost.
   bool pending_full = false, pending_incremental = false;
   bool catch_up_pending = false;  // the next one-shot full is the start-up catch-up (for the log)
+  std::optional<cron::CronExpression> full_cron;  // while scheduled: for full_backup_due_timestamp
+  cron::TimeZone zone = cron::TimeZone::Utc();
 };
 
 struct BackupService::RestoreJobEntry {
@@ -207,6 +209,20 @@ void BackupService::ScheduleRoutineLocked(const std::string& name, const BackupR
     s.incremental = *incr;
   }
   scheduler_->SetSchedule(name, s);
+  {
+    auto& rt = routines_[name];
+    if (!rt) rt = std::make_shared<RoutineRuntime>();
+    rt->full_cron = s.full;
+    rt->zone = s.zone;
+    PublishFullDueLocked(name);
+    // Every outcome series exists at 0 from the start: Prometheus' increase() cannot see the first
+    // event of a series that appears at 1.
+    for (BackupType type : {BackupType::kFull, BackupType::kIncremental}) {
+      for (const char* outcome : {"success", "failure", "canceled", "retry", "skip"}) {
+        metrics_.backup_events_total.WithLabels({name, TypeName(type), outcome}).Inc(0);
+      }
+    }
+  }
   spdlog::info("scheduled: full \"{}\"{} in {} routine={}", r.interval_cron,
                r.incr_interval_cron.empty() ? "" : ", incremental \"" + r.incr_interval_cron + "\"",
                config_.ScheduleTimezoneFor(r), name);
@@ -238,6 +254,8 @@ Status BackupService::OnConfigChanged(const Config& config) {
     auto it = config.routines.find(name);
     if (it == config.routines.end() || it->second.disabled) {
       scheduler_->RemoveSchedule(name);
+      if (auto rt = routines_.find(name); rt != routines_.end()) rt->second->full_cron.reset();
+      PublishFullDueLocked(name);
       spdlog::info("unscheduled routine={}", name);
       if (it != config.routines.end() && !r.disabled) {
         // ABS: disabling a routine also cancels its running backups.
@@ -298,7 +316,25 @@ Status BackupService::LoadHistory(const std::string& routine, const Config& conf
   for (const auto& i : incs) rt->last_incr_ms = std::max(rt->last_incr_ms, i.ts_ms);
   rt->last_ts_ms = std::max({rt->last_ts_ms, rt->last_full_ms, rt->last_incr_ms});
   rt->history_loaded = true;
+  PublishFullDueLocked(routine);
   return Status::Ok();
+}
+
+// full_backup_due_timestamp: the first scheduled full after the last successful one (after now when
+// none succeeded), so an alert can tell a routine between runs from one whose scheduled full did not
+// succeed (deploy/prometheus/alerts.yml). Not exported while the routine is not scheduled.
+void BackupService::PublishFullDueLocked(const std::string& routine) {
+  auto it = routines_.find(routine);
+  std::optional<int64_t> due;
+  if (it != routines_.end() && it->second && it->second->full_cron) {
+    const RoutineRuntime& rt = *it->second;
+    due = rt.full_cron->NextAfterUnix((rt.last_full_ms ? rt.last_full_ms : clock().NowUnixMillis()) / 1000, rt.zone);
+  }
+  if (due) {
+    metrics_.full_backup_due_timestamp.WithLabels({routine}).Set(static_cast<double>(*due));
+  } else {
+    metrics_.full_backup_due_timestamp.Remove({routine});
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -372,6 +408,7 @@ void BackupService::OnFire(const std::string& routine, BackupType type, bool on_
                       config_.service.backup ? config_.service.backup->timestamp_format.value_or("") : "");
   (type == BackupType::kFull ? rt->full : rt->incremental) = job;
   metrics_.backup_in_progress.WithLabels({routine, TypeName(type)}).Set(1);
+  metrics_.backup_start_timestamp.WithLabels({routine, TypeName(type)}).Set(static_cast<double>(job->ts_ms) / 1000);
   const bool catch_up = on_demand && type == BackupType::kFull && rt->catch_up_pending;
   if (catch_up) rt->catch_up_pending = false;
   job->Log(spdlog::level::info, "backup admitted ({})", catch_up ? "catch-up" : on_demand ? "on-demand" : "schedule");
@@ -419,6 +456,7 @@ void BackupService::RecordOutcome(const BackupJob& job, const std::string& outco
   const bool full = job.type == BackupType::kFull;
   if (outcome == "success") {
     metrics_.backup_duration_seconds.WithLabels({job.routine_name, type}).Observe(seconds);
+    metrics_.last_backup_duration_seconds.WithLabels({job.routine_name, type}).Set(seconds);
     metrics_.last_successful_backup_timestamp.WithLabels({job.routine_name, type})
         .Set(static_cast<double>(job.ts_ms / 1000));
     (full ? metrics_.runs_total : metrics_.incremental_runs_total).Get().Inc();
@@ -446,6 +484,7 @@ void BackupService::RunBackupJob(std::shared_ptr<BackupJob> job) {
       if (slot == job) slot.reset();
       if (outcome == "success") {
         (job->type == BackupType::kFull ? rt->last_full_ms : rt->last_incr_ms) = job->ts_ms;
+        if (job->type == BackupType::kFull) PublishFullDueLocked(job->routine_name);
       }
       const auto now = clock().Now();
       if (rt->pending_full && !stopping_) scheduler_->AddOneShot(job->routine_name, BackupType::kFull, now);

@@ -100,6 +100,7 @@ class BackupService : public api::BackupOperations, public api::ConfigListener {
   void OnFire(const std::string& routine, api::BackupType type, bool on_demand);
   void OnTick();
   void ScheduleRoutineLocked(const std::string& name, const BackupRoutine& routine, bool startup);
+  void PublishFullDueLocked(const std::string& routine);
   void RunBackupJob(std::shared_ptr<BackupJob> job);
   void RunRestoreJob(std::shared_ptr<RestoreJobEntry> job);
   Status LoadHistory(const std::string& routine, const Config& config, bool sweep);

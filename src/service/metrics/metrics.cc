@@ -79,18 +79,22 @@ std::string FormatValue(double v) {
 void Series::Inc(double v) {
   if (!(v >= 0)) return;
   std::lock_guard<std::mutex> lock(family_->mu_);
+  removed_ = false;
   value_ += v;
 }
 void Series::Set(double v) {
   std::lock_guard<std::mutex> lock(family_->mu_);
+  removed_ = false;
   value_ = v;
 }
 void Series::Dec(double v) {
   std::lock_guard<std::mutex> lock(family_->mu_);
+  removed_ = false;
   value_ -= v;
 }
 void Series::Observe(double v) {
   std::lock_guard<std::mutex> lock(family_->mu_);
+  removed_ = false;
   const auto& b = family_->buckets_;
   size_t i = std::lower_bound(b.begin(), b.end(), v) - b.begin();  // first bound >= v
   if (i < bucket_counts_.size()) ++bucket_counts_[i];
@@ -129,11 +133,20 @@ Series& Family::WithLabels(const std::vector<std::string>& values) {
   return *slot;
 }
 
+void Family::Remove(const std::vector<std::string>& values) {
+  std::vector<std::string> key = values;
+  key.resize(label_names_.size());
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = series_.find(key);
+  if (it != series_.end()) it->second->removed_ = true;
+}
+
 void Family::Render(std::string* out) const {
   std::lock_guard<std::mutex> lock(mu_);
   *out += "# HELP " + name_ + " " + EscapeHelp(help_) + "\n";
   *out += "# TYPE " + name_ + " " + TypeName(type_) + "\n";
   for (const auto& [values, s] : series_) {
+    if (s->removed_) continue;
     if (type_ != MetricType::kHistogram) {
       *out += name_ + LabelSet(label_names_, values) + " " + FormatValue(s->value_) + "\n";
       continue;
@@ -212,13 +225,25 @@ AbsMetrics::AbsMetrics(Registry& r)
                                                    {0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5})),
       http_rate_limited_total(r.AddCounter(N("http_rate_limited_total"), "HTTP requests refused with 429.")),
       process_start_time_seconds(
-          r.AddGauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.")) {
+          r.AddGauge("process_start_time_seconds", "Start time of the process since unix epoch in seconds.")),
+      full_backup_due_timestamp(r.AddGauge(
+          N("full_backup_due_timestamp"),
+          "Unix time in seconds of the first scheduled full backup after the routine's last successful one "
+          "(after start-up when it has none): in the past while that backup runs or after it failed.",
+          {"routine"})),
+      backup_start_timestamp(r.AddGauge(N("backup_start_timestamp"),
+                                        "Unix time in seconds at which the routine's latest backup started.",
+                                        {"routine", "type"})),
+      last_backup_duration_seconds(r.AddGauge(N("last_backup_duration_seconds"),
+                                              "Duration of the routine's last successful backup.",
+                                              {"routine", "type"})) {
   // Unlabelled families show a 0 sample from the start, as Prometheus client libraries do.
   for (Family* f : {&runs_total, &incremental_runs_total, &skip_total, &incremental_skip_total, &failure_total,
                     &incremental_failure_total, &duration_millis, &incremental_duration_millis, &restore_in_progress,
                     &http_rate_limited_total}) {
     f->Get();
   }
+  for (const char* outcome : {"success", "failure", "canceled"}) restore_events_total.WithLabels({outcome});
   process_start_time_seconds.Get().Set(
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
 }

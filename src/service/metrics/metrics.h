@@ -37,6 +37,7 @@ class Series {
   friend class Family;
   explicit Series(Family* family, size_t buckets) : family_(family), bucket_counts_(buckets, 0) {}
   Family* family_;
+  bool removed_ = false;  // Family::Remove(): not rendered until the next write
   double value_ = 0;
   std::vector<uint64_t> bucket_counts_;  // non-cumulative, one per upper bound
   uint64_t count_ = 0;
@@ -54,6 +55,10 @@ class Family {
   Series& WithLabels(const std::vector<std::string>& values);
   // Series without labels (for unlabelled families).
   Series& Get() { return WithLabels({}); }
+  // Stops exporting the series of these label values (a routine that is no longer scheduled), so
+  // that an alert on it resolves. The series object stays, so handles remain valid; writing to it
+  // exports it again.
+  void Remove(const std::vector<std::string>& values);
   // Appends the HELP/TYPE lines and every series to `out`.
   void Render(std::string* out) const;
 
@@ -115,6 +120,11 @@ struct AbsMetrics {
   Family& http_request_duration_seconds;     // method, route (histogram)
   Family& http_rate_limited_total;           // -
   Family& process_start_time_seconds;        // -
+  // This service's additions for alerting (deploy/prometheus/alerts.yml): when a routine's next full
+  // backup is due, and when the running backup started and how long the last one took.
+  Family& full_backup_due_timestamp;         // routine
+  Family& backup_start_timestamp;            // routine, type
+  Family& last_backup_duration_seconds;      // routine, type
 };
 
 }  // namespace aero::service::metrics
