@@ -11,7 +11,8 @@ PKGS=(build-essential cmake ninja-build pkg-config git python3
   libgtest-dev libgmock-dev libbenchmark-dev
   libcpp-httplib-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev libcli11-dev
   libcurl4-openssl-dev libssl-dev libcrypt-dev libzstd-dev zlib1g-dev libpugixml-dev
-  clang libclang-rt-14-dev curl)
+  clang libclang-rt-14-dev curl
+  prometheus)  # for promtool (alert rule tests, tests/deploy); its server is stopped below
 # Node.js runs the test peers only. Keep a Node.js that is already installed (CI images carry Node 20,
 # for which the official Aerospike client ships a prebuilt binding); otherwise take Debian's.
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
@@ -26,6 +27,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # The tests need only promtool: stop and disable the Prometheus server the package just started.
+  if [[ " ${missing[*]} " == *" prometheus "* ]] && [ -d /run/systemd/system ]; then
+    $SUDO systemctl disable --now prometheus.service >/dev/null 2>&1 || true
+  fi
 fi
 
 # Node.js test peers (official Aerospike client, s3rver, azurite), pinned by tests/node/package-lock.json.
