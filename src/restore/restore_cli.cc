@@ -153,6 +153,7 @@ Result<RestoreToolConfig> ParseRestoreArgs(int argc, const char* const* argv) {
   RestoreOptions& r = c.restore;
   CLI::App app{"abs-restore: restore Aerospike .asb backups (asrestore-compatible options)", "abs-restore"};
   app.set_help_flag("--help", "Print this help and exit");
+  app.set_version_flag("--version", "abs-restore 0.1.0");
 
   // Shared with abs-backup (src/tools/tool_options.h): connection/TLS/timeouts, storage backends, codec.
   tools::ConnectionFlags conn;
@@ -208,6 +209,8 @@ Result<RestoreToolConfig> ParseRestoreArgs(int argc, const char* const* argv) {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp&) {
     return Status(ErrorCode::kNotFound, app.help());
+  } catch (const CLI::CallForVersion&) {
+    return Status(ErrorCode::kNotFound, app.version() + "\n");  // printed like --help
   } catch (const tools::SecretOptionError& e) {
     // Exit 1 (as abs-backup): the Secret Agent failed (unreachable, silent, unknown key); 2: bad option.
     return Status(e.get_exit_code() == 1 ? ErrorCode::kNetwork : ErrorCode::kInvalidArgument, e.what());
@@ -342,7 +345,7 @@ int RunRestoreTool(const RestoreToolConfig& config, std::ostream& out, std::ostr
 int RestoreToolMain(int argc, char** argv) {
   auto config = ParseRestoreArgs(argc, argv);
   if (!config.ok()) {
-    if (config.status().code() == ErrorCode::kNotFound) {  // --help
+    if (config.status().code() == ErrorCode::kNotFound) {  // --help, --version
       std::cout << config.status().message();
       return 0;
     }
