@@ -40,7 +40,11 @@ if [ -f tests/node/package.json ]; then
     echo "setup: Node.js >= 18 is needed for the test peers (found $(node --version))" >&2
     exit 1
   fi
-  if [ ! -d tests/node/node_modules ] || [ tests/node/package-lock.json -nt tests/node/node_modules/.package-lock.json ]; then
+  # A symlinked node_modules (a git worktree sharing another checkout's) is left alone: `npm ci` would
+  # empty the shared folder through the link and then replace the link by a folder of its own.
+  if [ -L tests/node/node_modules ]; then
+    echo "setup: tests/node/node_modules is a link to $(readlink tests/node/node_modules); not reinstalling it"
+  elif [ ! -d tests/node/node_modules ] || [ tests/node/package-lock.json -nt tests/node/node_modules/.package-lock.json ]; then
     (cd tests/node && npm ci --no-audit --no-fund --loglevel=error)
   fi
 fi
