@@ -90,6 +90,7 @@ uint64_t Store::Count(std::string_view ns, std::string_view set, const std::func
     if (!include(pid)) continue;
     Partition& p = n->partition(pid);
     std::shared_lock lock(p.mu);
+    records_walked_ += p.records.size();
     for (const auto& [d, r] : p.records)
       if (!IsExpired(r, now) && (set.empty() || r.set == set)) ++count;
   }
@@ -117,6 +118,7 @@ std::map<std::string, Store::SetStats> Store::SetCounts(std::string_view ns, con
     // Some record here may have expired (expired records stay stored until overwritten, deleted or
     // truncated): count this partition by walking it, and tighten its bound for the next call.
     uint32_t new_min = 0;
+    records_walked_ += p.records.size();
     for (const auto& [d, r] : p.records) {
       if (r.void_time != 0 && (new_min == 0 || r.void_time < new_min)) new_min = r.void_time;
       if (IsExpired(r, now) || r.set.empty()) continue;

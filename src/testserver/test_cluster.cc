@@ -251,6 +251,8 @@ uint64_t TestCluster::Count(const std::string& ns, const std::string& set) const
   return impl_->state.store().Count(ns, set, [](int) { return true; }, NowClepoch(impl_->state.NowMs()));
 }
 
+uint64_t TestCluster::RecordsWalked() const { return impl_->state.store().RecordsWalked(); }
+
 std::vector<Record> TestCluster::Records(const std::string& ns_name) const {
   std::vector<Record> out;
   Namespace* ns = impl_->state.store().Find(ns_name);

@@ -98,6 +98,8 @@ class TestCluster {
   uint64_t Count(const std::string& ns, const std::string& set = "") const;
   // Removes every record of every namespace.
   void Clear();
+  // Records the store has visited one by one to answer counts (Store::RecordsWalked).
+  uint64_t RecordsWalked() const;
   // Every live record of a namespace, in partition order then descending digest (the scan order).
   std::vector<Record> Records(const std::string& ns) const;
 
