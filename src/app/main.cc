@@ -14,13 +14,14 @@
 
 #include "app/logging.h"
 #include "service/api/api_server.h"
-#include "service/api/backup_service.h"
-#include "service/api/config_source.h"
-#include "service/api/config_store.h"
 #include "service/config/config_io.h"
 #include "service/jobs/backup_service.h"
 #include "service/jobs/connections.h"
 #include "service/metrics/metrics.h"
+#include "service/model/config_sources.h"
+#include "service/model/config_store.h"
+#include "service/model/operations.h"
+#include "service/model/secret_resolver.h"
 
 #ifndef ABS_VERSION
 #define ABS_VERSION "0.0.0"
@@ -34,7 +35,7 @@ using namespace aero::service;
 constexpr const char* kVersion = "v" ABS_VERSION;
 
 // Used only to build the route table for --print-routes.
-class NoSource : public api::ConfigSource {
+class NoSource : public model::ConfigSource {
  public:
   Result<std::string> Read() override { return Status(ErrorCode::kUnsupported, "no configuration source"); }
   Status Write(const Config&) override { return Status(ErrorCode::kUnsupported, "no configuration source"); }
@@ -66,7 +67,7 @@ int Run(const std::string& location, bool remote) {
   sigaddset(&signals, SIGQUIT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  auto source = api::OpenConfigSource(location, remote);
+  auto source = model::OpenConfigSource(location, remote);
   if (!source.ok()) {
     std::cerr << "aerospike-backup-service: cannot start: " << source.status().message() << "\n";
     return 1;
@@ -97,7 +98,7 @@ int Run(const std::string& location, bool remote) {
   metrics::AbsMetrics abs_metrics(registry);
   // The scheduler and the backup/restore jobs behind the API (jobs/backup_service.h).
   auto ops = std::make_unique<jobs::BackupService>(registry, abs_metrics);
-  api::ConfigStore store(config, std::move(source).value());
+  model::ConfigStore store(config, std::move(source).value());
   store.SetListener(ops.get());
   if (Status st = ops->Start(config); !st.ok()) {
     spdlog::error("cannot start the scheduler: {}", st.message());
@@ -113,7 +114,7 @@ int Run(const std::string& location, bool remote) {
   // listener's own agent or a named one, and only handed to the TLS context.
   ServiceConfig service = config.service;
   if (service.https && service.https->key_file_password) {
-    api::SecretResolver secrets(config.secret_agents, std::nullopt);
+    model::SecretResolver secrets(config.secret_agents, std::nullopt);
     auto password = secrets.Resolve(service.https->key_file_password, "service.https key-file-password",
                                     service.https->secret_agent, service.https->secret_agent_name);
     if (!password.ok()) {
@@ -163,8 +164,8 @@ int main(int argc, char** argv) {
   if (print_routes) {
     metrics::Registry registry;
     metrics::AbsMetrics abs_metrics(registry);
-    auto ops = api::NewUnavailableBackupOperations();
-    api::ConfigStore store(Config{}, std::make_unique<NoSource>());
+    auto ops = model::NewUnavailableBackupOperations();
+    model::ConfigStore store(Config{}, std::make_unique<NoSource>());
     api::ApiServer server(store, *ops, registry, abs_metrics, kVersion);
     for (const auto& r : server.RouteList()) std::cout << r << "\n";
     return 0;

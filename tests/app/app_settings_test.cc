@@ -30,9 +30,9 @@
 #include <thread>
 
 #include "service/api/api_server.h"
-#include "service/api/backup_service.h"
-#include "service/api/config_store.h"
 #include "service/metrics/metrics.h"
+#include "service/model/config_store.h"
+#include "service/model/operations.h"
 #include "service_process.h"
 #include "tests/secrets/fake_secret_agent.h"
 
@@ -603,7 +603,7 @@ TEST(ServiceSettings, ReplacedCertificateIsServedWithoutRestart) {
 
 // ---- in-process ApiServer (short certificate poll interval) ----
 
-class NoSource : public service::api::ConfigSource {
+class NoSource : public service::model::ConfigSource {
  public:
   Result<std::string> Read() override { return Status(ErrorCode::kUnsupported, "no configuration source"); }
   Status Write(const service::Config&) override { return Status(ErrorCode::kUnsupported, "no configuration source"); }
@@ -647,8 +647,8 @@ class LogCapture {
 struct InProcessServer {
   service::metrics::Registry registry;
   service::metrics::AbsMetrics metrics{registry};
-  std::unique_ptr<service::api::BackupOperations> ops = service::api::NewUnavailableBackupOperations();
-  service::api::ConfigStore store{service::Config{}, std::make_unique<NoSource>()};
+  std::unique_ptr<service::model::BackupOperations> ops = service::model::NewUnavailableBackupOperations();
+  service::model::ConfigStore store{service::Config{}, std::make_unique<NoSource>()};
   service::api::ApiServer server{store, *ops, registry, metrics, "v-test"};
   int port = FreeLoopbackPort();
 

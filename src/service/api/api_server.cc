@@ -27,6 +27,15 @@
 
 namespace aero::service::api {
 
+using model::ApiError;
+using model::BackupOperations;
+using model::BackupType;
+using model::BackupTypeName;
+using model::ConfigStore;
+using model::EntityKind;
+using model::RestoreJobId;
+using model::TimeBounds;
+
 namespace {
 
 using ojson = nlohmann::ordered_json;
@@ -53,7 +62,7 @@ void Json(ApiResponse& res, int status, const ojson& body) {
   res.body = body.dump();
 }
 
-// Seam errors → HTTP (backup_service.h).
+// Seam errors → HTTP (model/operations.h).
 void SeamError(ApiResponse& res, const Status& st) {
   int code = 500;
   switch (st.code()) {

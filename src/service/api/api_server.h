@@ -19,10 +19,10 @@
 #include <vector>
 
 #include "common/status.h"
-#include "service/api/backup_service.h"
-#include "service/api/config_store.h"
 #include "service/api/router.h"
 #include "service/metrics/metrics.h"
+#include "service/model/config_store.h"
+#include "service/model/operations.h"
 
 struct ssl_ctx_st;  // OpenSSL's SSL_CTX
 
@@ -58,8 +58,8 @@ Status ConfigureTls(ssl_ctx_st& ctx, const HttpsServerConfig& https);
 class ApiServer {
  public:
   // `version` is what GET /version answers ("v0.1.0"). The references must outlive the server.
-  ApiServer(ConfigStore& store, BackupOperations& ops, metrics::Registry& registry, metrics::AbsMetrics& metrics,
-            std::string version);
+  ApiServer(model::ConfigStore& store, model::BackupOperations& ops, metrics::Registry& registry,
+            metrics::AbsMetrics& metrics, std::string version);
   ~ApiServer();
   ApiServer(const ApiServer&) = delete;
   ApiServer& operator=(const ApiServer&) = delete;
@@ -99,8 +99,8 @@ class ApiServer {
   Status AddListener(std::unique_ptr<httplib::Server> server, const ListenerConfig& cfg, int port,
                      const std::string& scheme);
 
-  ConfigStore& store_;
-  BackupOperations& ops_;
+  model::ConfigStore& store_;
+  model::BackupOperations& ops_;
   metrics::Registry& registry_;
   metrics::AbsMetrics& metrics_;
   std::string version_;

@@ -14,17 +14,17 @@ namespace aero::service::api {
 
 using ojson = nlohmann::ordered_json;
 using json = nlohmann::json;
-
-const char* BackupTypeName(BackupType t) { return t == BackupType::kFull ? "full" : "incremental"; }
-
-const char* RestoreJobStateName(RestoreJobState s) {
-  switch (s) {
-    case RestoreJobState::kRunning: return "running";
-    case RestoreJobState::kSuccess: return "success";
-    case RestoreJobState::kFailure: return "failure";
-    default: return "canceled";
-  }
-}
+using model::BackupDetails;
+using model::RestoreJobState;
+using model::RestoreJobStateName;
+using model::RestoreJobStatus;
+using model::RestoreNamespaceMap;
+using model::RestorePolicy;
+using model::RestoreRequest;
+using model::RestoreTimestampRequest;
+using model::RoutineState;
+using model::RunningJob;
+using model::TimePoint;
 
 std::string FormatRfc3339(TimePoint t) {
   using namespace std::chrono;
@@ -582,37 +582,6 @@ std::string ZipStore(const std::vector<std::pair<std::string, std::string>>& fil
   Le32(&out, cd_offset);
   Le16(&out, 0);
   return out;
-}
-
-// ---- the placeholder implementation ----
-namespace {
-class UnavailableBackupOperations : public BackupOperations {
- public:
-  static Status Na(const char* what) {
-    return Status(ErrorCode::kUnsupported, std::string(what) + " not available: no backup engine in this build");
-  }
-  Result<std::vector<BackupDetails>> ListBackups(const std::string&, BackupType, const TimeBounds&) override {
-    return Na("backup listing");
-  }
-  Status TriggerBackup(const std::string&, BackupType, std::chrono::milliseconds) override {
-    return Na("backup trigger");
-  }
-  Result<RoutineState> CurrentBackups(const std::string&) override { return Na("backup progress"); }
-  Status CancelBackups(const std::string&) override { return Na("backup cancel"); }
-  Result<RestoreJobId> Restore(const RestoreRequest&) override { return Na("restore"); }
-  Result<RestoreJobId> RestoreByTime(const RestoreTimestampRequest&) override { return Na("restore"); }
-  Result<RestoreJobStatus> RestoreStatus(RestoreJobId) override { return Na("restore status"); }
-  Result<std::map<RestoreJobId, RestoreJobStatus>> RestoreJobs() override { return Na("restore jobs"); }
-  Status CancelRestore(RestoreJobId) override { return Na("restore cancel"); }
-  Result<std::vector<std::pair<std::string, std::string>>> RetrieveConfiguration(const std::string&,
-                                                                                 int64_t) override {
-    return Na("configuration retrieval");
-  }
-};
-}  // namespace
-
-std::unique_ptr<BackupOperations> NewUnavailableBackupOperations() {
-  return std::make_unique<UnavailableBackupOperations>();
 }
 
 }  // namespace aero::service::api

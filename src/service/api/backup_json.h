@@ -10,29 +10,29 @@
 #include <string_view>
 
 #include "common/status.h"
-#include "service/api/backup_service.h"
+#include "service/model/types.h"
 
 namespace aero::service::api {
 
 // RFC 3339 with up to nanoseconds, trailing zeros trimmed, UTC "Z" (Go's time.RFC3339Nano).
-std::string FormatRfc3339(TimePoint t);
+std::string FormatRfc3339(model::TimePoint t);
 
-nlohmann::ordered_json BackupDetailsToJson(const BackupDetails& d);
-nlohmann::ordered_json RunningJobToJson(const RunningJob& j);
-nlohmann::ordered_json RoutineStateToJson(const RoutineState& s);
-nlohmann::ordered_json RestoreJobStatusToJson(const RestoreJobStatus& s);
+nlohmann::ordered_json BackupDetailsToJson(const model::BackupDetails& d);
+nlohmann::ordered_json RunningJobToJson(const model::RunningJob& j);
+nlohmann::ordered_json RoutineStateToJson(const model::RoutineState& s);
+nlohmann::ordered_json RestoreJobStatusToJson(const model::RestoreJobStatus& s);
 
 // Parse errors are kInvalidArgument with every problem listed ("policy.parallel: expected an integer").
-Result<RestoreRequest> ParseRestoreRequest(std::string_view body);
-Result<RestoreTimestampRequest> ParseRestoreTimestampRequest(std::string_view body);
+Result<model::RestoreRequest> ParseRestoreRequest(std::string_view body);
+Result<model::RestoreTimestampRequest> ParseRestoreTimestampRequest(std::string_view body);
 
 // Filter of GET /v1/restore/jobs: "status" = comma-separated states, case-insensitive, '!' prefix
 // = exclusion list, "done"/"failed" (and ABS 3.0–3.5 "Running"/"Done"/"Failed") accepted.
 struct RestoreJobFilter {
   std::optional<int64_t> from_ms, to_ms;  // on the job start time
-  std::vector<RestoreJobState> states;
+  std::vector<model::RestoreJobState> states;
   bool exclude = false;
-  bool Matches(const RestoreJobStatus& s) const;
+  bool Matches(const model::RestoreJobStatus& s) const;
 };
 Result<RestoreJobFilter> ParseRestoreJobFilter(const std::string& from, const std::string& to,
                                                const std::string& status);

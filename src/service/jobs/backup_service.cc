@@ -16,14 +16,14 @@
 
 namespace aero::service::jobs {
 
-using api::BackupType;
-using api::RestoreJobState;
+using model::BackupType;
+using model::RestoreJobState;
 
 namespace {
 
-api::TimePoint FromMs(int64_t ms) { return api::TimePoint(std::chrono::milliseconds(ms)); }
+model::TimePoint FromMs(int64_t ms) { return model::TimePoint(std::chrono::milliseconds(ms)); }
 
-const char* TypeName(BackupType t) { return api::BackupTypeName(t); }
+const char* TypeName(BackupType t) { return model::BackupTypeName(t); }
 
 void AddStats(restore::RestoreStats& d, const restore::RestoreStats& s) {
   d.records_read += s.records_read;
@@ -58,12 +58,12 @@ bool Permanent(const Status& st) {
 
 // The secret resolver of a restore request: its secret-agent-name (which must exist) or inline
 // secret-agent is the run's agent. A bad name is the caller's mistake (400).
-Result<api::SecretResolver> RequestSecrets(const Config& config, const std::string& agent_name,
-                                           const std::optional<SecretAgent>& inline_agent) {
+Result<model::SecretResolver> RequestSecrets(const Config& config, const std::string& agent_name,
+                                             const std::optional<SecretAgent>& inline_agent) {
   if (!agent_name.empty() && inline_agent) {
     return Status(ErrorCode::kInvalidArgument, "secret-agent and secret-agent-name are mutually exclusive");
   }
-  auto secrets = api::SecretResolver::ForRun(
+  auto secrets = model::SecretResolver::ForRun(
       config, agent_name.empty() ? std::nullopt : std::optional<std::string>(agent_name), inline_agent);
   if (!secrets.ok()) return Status(ErrorCode::kInvalidArgument, secrets.status().message());
   return secrets;
@@ -71,7 +71,9 @@ Result<api::SecretResolver> RequestSecrets(const Config& config, const std::stri
 
 }  // namespace
 
-struct BackupService::BackupJob {
+// One admitted run of a routine: every namespace, its retries and what follows a full (the backup
+// engine's own per-namespace job is src/backup's BackupJob).
+struct BackupService::BackupRun {
   std::string routine_name;
   BackupRoutine routine;
   BackupPolicy policy;
@@ -83,7 +85,7 @@ struct BackupService::BackupJob {
   std::string id;       // "<routine>/<type>/<ts>" in logs
   // Resolves secrets: references of this run (the routine's secret-agent is the run's agent);
   // `secrets_status` holds why it could not be built, and the run fails with it.
-  api::SecretResolver secrets;
+  model::SecretResolver secrets;
   Status secrets_status;
   CancelToken cancel;
   std::atomic<bool> failed{false};  // a namespace failed for good (the others are cancelled then)
@@ -104,7 +106,7 @@ struct BackupService::RoutineRuntime {
   int64_t last_full_ms = 0;  // start of the last successful full (0 = never)
   int64_t last_incr_ms = 0;
   int64_t last_ts_ms = 0;    // last run timestamp handed out (folder names stay unique)
-  std::shared_ptr<BackupJob> full, incremental;
+  std::shared_ptr<BackupRun> full, incremental;
   // On-demand triggers that met a running backup: fired again when a backup of the routine ends
   // (coalesced: at most one of each type waits), so an on-demand trigger is never lost.
   bool pending_full = false, pending_incremental = false;
@@ -114,7 +116,7 @@ struct BackupService::RoutineRuntime {
 };
 
 struct BackupService::RestoreJobEntry {
-  api::RestoreJobId id = 0;
+  model::RestoreJobId id = 0;
   CancelToken cancel;
   // Request, resolved at submission.
   Cluster destination;
@@ -123,9 +125,9 @@ struct BackupService::RestoreJobEntry {
   int64_t time_ms = 0;          // restore-to-timestamp: the point in time
   bool by_time = false;
   std::string path;             // restore by path: folder relative to the source root
-  api::RestorePolicy policy;
+  model::RestorePolicy policy;
   restore::RestoreOptions options;
-  api::SecretResolver secrets;  // the request's secret-agent(-name) is the run's agent
+  model::SecretResolver secrets;  // the request's secret-agent(-name) is the run's agent
 
   std::mutex mu;
   restore::RestoreStats done;             // finished steps
@@ -292,7 +294,7 @@ Status BackupService::LoadHistory(const std::string& routine, const Config& conf
   if (sit == config.storage.end()) {
     return Status(ErrorCode::kNotFound, "storage \"" + rit->second.storage + "\" not found");
   }
-  ABS_ASSIGN_OR_RETURN(auto secrets, api::SecretResolver::ForRun(config, rit->second.secret_agent));
+  ABS_ASSIGN_OR_RETURN(auto secrets, model::SecretResolver::ForRun(config, rit->second.secret_agent));
   ABS_ASSIGN_OR_RETURN(auto storage, OpenConfiguredStorage(sit->second, secrets));
   if (sweep) {
     for (BackupType type : {BackupType::kFull, BackupType::kIncremental}) {
@@ -386,13 +388,13 @@ void BackupService::OnFire(const std::string& routine, BackupType type, bool on_
     (type == BackupType::kFull ? metrics_.skip_total : metrics_.incremental_skip_total).Get().Inc();
     return;
   }
-  auto job = std::make_shared<BackupJob>();
+  auto job = std::make_shared<BackupRun>();
   job->routine_name = routine;
   job->routine = r;
   job->policy = policy;
   job->cluster = config_.clusters.at(r.source_cluster);
   job->storage = config_.storage.at(r.storage);
-  if (auto secrets = api::SecretResolver::ForRun(config_, r.secret_agent); secrets.ok()) {
+  if (auto secrets = model::SecretResolver::ForRun(config_, r.secret_agent); secrets.ok()) {
     job->secrets = std::move(*secrets);
   } else {
     job->secrets_status = secrets.status();
@@ -412,7 +414,7 @@ void BackupService::OnFire(const std::string& routine, BackupType type, bool on_
   const bool catch_up = on_demand && type == BackupType::kFull && rt->catch_up_pending;
   if (catch_up) rt->catch_up_pending = false;
   job->Log(spdlog::level::info, "backup admitted ({})", catch_up ? "catch-up" : on_demand ? "on-demand" : "schedule");
-  SpawnLocked([this, job] { RunBackupJob(job); });
+  SpawnLocked([this, job] { RunBackup(job); });
 }
 
 void BackupService::SpawnLocked(std::function<void()> fn) {
@@ -450,7 +452,7 @@ std::shared_ptr<std::shared_mutex> BackupService::RoutineStorageLock(const std::
 // ---------------------------------------------------------------------------------------------
 // a backup run
 
-void BackupService::RecordOutcome(const BackupJob& job, const std::string& outcome, double seconds) {
+void BackupService::RecordOutcome(const BackupRun& job, const std::string& outcome, double seconds) {
   const std::string type = TypeName(job.type);
   metrics_.backup_events_total.WithLabels({job.routine_name, type, outcome}).Inc();
   const bool full = job.type == BackupType::kFull;
@@ -466,7 +468,7 @@ void BackupService::RecordOutcome(const BackupJob& job, const std::string& outco
   }
 }
 
-void BackupService::RunBackupJob(std::shared_ptr<BackupJob> job) {
+void BackupService::RunBackup(std::shared_ptr<BackupRun> job) {
   // Wait for a slot under the global limit (counted as running meanwhile).
   {
     std::unique_lock<std::mutex> lock(mu_);
@@ -656,7 +658,7 @@ void BackupService::RunBackupJob(std::shared_ptr<BackupJob> job) {
   if (job->type == BackupType::kFull && job->policy.retention) ApplyRetention(*job, *storage);
 }
 
-void BackupService::WriteClusterConfiguration(BackupJob& job, aero::Storage& storage, const std::string& run_folder) {
+void BackupService::WriteClusterConfiguration(BackupRun& job, aero::Storage& storage, const std::string& run_folder) {
   // Reconnect-free: uses a fresh connection to ask every node for its configuration.
   auto cluster = ConnectCluster(job.cluster, job.secrets);
   if (!cluster.ok()) {
@@ -695,7 +697,7 @@ void BackupService::WriteClusterConfiguration(BackupJob& job, aero::Storage& sto
   }
 }
 
-void BackupService::ApplyRetention(BackupJob& job, aero::Storage& storage) {
+void BackupService::ApplyRetention(BackupRun& job, aero::Storage& storage) {
   // Exclusive against restores of the routine reading its backups (ABS 3.3).
   auto lock_ptr = RoutineStorageLock(job.routine_name);
   std::unique_lock<std::shared_mutex> lock(*lock_ptr);
@@ -746,10 +748,10 @@ void BackupService::OnTick() {
 // ---------------------------------------------------------------------------------------------
 // BackupOperations: backups
 
-Result<std::vector<api::BackupDetails>> BackupService::ListBackups(const std::string& routine, BackupType type,
-                                                                   const api::TimeBounds& bounds) {
+Result<std::vector<model::BackupDetails>> BackupService::ListBackups(const std::string& routine, BackupType type,
+                                                                     const model::TimeBounds& bounds) {
   service::Storage storage_cfg;
-  api::SecretResolver secrets;
+  model::SecretResolver secrets;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto r = config_.routines.find(routine);
@@ -759,11 +761,11 @@ Result<std::vector<api::BackupDetails>> BackupService::ListBackups(const std::st
       return Status(ErrorCode::kNotFound, "storage \"" + r->second.storage + "\" not found");
     }
     storage_cfg = s->second;
-    ABS_ASSIGN_OR_RETURN(secrets, api::SecretResolver::ForRun(config_, r->second.secret_agent));
+    ABS_ASSIGN_OR_RETURN(secrets, model::SecretResolver::ForRun(config_, r->second.secret_agent));
   }
   ABS_ASSIGN_OR_RETURN(auto storage, OpenConfiguredStorage(storage_cfg, secrets));
   ABS_ASSIGN_OR_RETURN(auto list, ListStoredBackups(*storage, routine, type));
-  std::vector<api::BackupDetails> out;
+  std::vector<model::BackupDetails> out;
   for (const auto& b : list) {
     if (bounds.from_ms && b.ts_ms < *bounds.from_ms) continue;
     if (bounds.to_ms && b.finished_ms() > *bounds.to_ms) continue;
@@ -783,8 +785,8 @@ Status BackupService::TriggerBackup(const std::string& routine, BackupType type,
   return Status::Ok();
 }
 
-Result<api::RoutineState> BackupService::CurrentBackups(const std::string& routine) {
-  api::RoutineState out;
+Result<model::RoutineState> BackupService::CurrentBackups(const std::string& routine) {
+  model::RoutineState out;
   std::shared_ptr<RoutineRuntime> rt;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -795,9 +797,9 @@ Result<api::RoutineState> BackupService::CurrentBackups(const std::string& routi
       if (rt->last_full_ms) out.last_full = FromMs(rt->last_full_ms);
       if (rt->last_incr_ms) out.last_incremental = FromMs(rt->last_incr_ms);
     }
-    auto running = [&](const std::shared_ptr<BackupJob>& job) -> std::optional<api::RunningJob> {
+    auto running = [&](const std::shared_ptr<BackupRun>& job) -> std::optional<model::RunningJob> {
       if (!job) return std::nullopt;
-      api::RunningJob j;
+      model::RunningJob j;
       j.start_time = FromMs(job->ts_ms);
       const int64_t now = clock().NowUnixMillis();
       double rps = 0, bps = 0;
@@ -823,7 +825,7 @@ Result<api::RoutineState> BackupService::CurrentBackups(const std::string& routi
       out.incremental = running(rt->incremental);
     }
   }
-  auto to_tp = [](std::optional<scheduler::SysTime> t) -> std::optional<api::TimePoint> {
+  auto to_tp = [](std::optional<scheduler::SysTime> t) -> std::optional<model::TimePoint> {
     if (!t) return std::nullopt;
     return std::chrono::time_point_cast<std::chrono::nanoseconds>(*t);
   };
@@ -853,13 +855,13 @@ Status BackupService::CancelBackups(const std::string& routine) {
 Result<std::vector<std::pair<std::string, std::string>>> BackupService::RetrieveConfiguration(
     const std::string& routine, int64_t timestamp_ms) {
   service::Storage storage_cfg;
-  api::SecretResolver secrets;
+  model::SecretResolver secrets;
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto r = config_.routines.find(routine);
     if (r == config_.routines.end()) return Status(ErrorCode::kNotFound, "routine \"" + routine + "\" not found");
     storage_cfg = config_.storage.at(r->second.storage);
-    ABS_ASSIGN_OR_RETURN(secrets, api::SecretResolver::ForRun(config_, r->second.secret_agent));
+    ABS_ASSIGN_OR_RETURN(secrets, model::SecretResolver::ForRun(config_, r->second.secret_agent));
   }
   ABS_ASSIGN_OR_RETURN(auto storage, OpenConfiguredStorage(storage_cfg, secrets));
   ABS_ASSIGN_OR_RETURN(auto fulls, ListStoredBackups(*storage, routine, BackupType::kFull));
@@ -887,7 +889,7 @@ Result<std::vector<std::pair<std::string, std::string>>> BackupService::Retrieve
 // ---------------------------------------------------------------------------------------------
 // BackupOperations: restores
 
-Result<api::RestoreJobId> BackupService::Restore(const api::RestoreRequest& request) {
+Result<model::RestoreJobId> BackupService::Restore(const model::RestoreRequest& request) {
   auto job = std::make_shared<RestoreJobEntry>();
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -953,7 +955,7 @@ Status BackupService::CheckNoRunningBackup(const Cluster& destination, const std
   return Status::Ok();
 }
 
-Result<api::RestoreJobId> BackupService::RestoreByTime(const api::RestoreTimestampRequest& request) {
+Result<model::RestoreJobId> BackupService::RestoreByTime(const model::RestoreTimestampRequest& request) {
   auto job = std::make_shared<RestoreJobEntry>();
   job->by_time = true;
   job->routine = request.routine;
@@ -989,7 +991,7 @@ Result<api::RestoreJobId> BackupService::RestoreByTime(const api::RestoreTimesta
     }
   }
   // Compression comes from each backup's metadata; only encryption keys from the request.
-  api::RestorePolicy p = request.policy;
+  model::RestorePolicy p = request.policy;
   p.compression.reset();
   auto options = RestoreOptionsFor(p, job->secrets);
   if (!options.ok()) return Status(ErrorCode::kInvalidArgument, options.status().message());
@@ -997,11 +999,11 @@ Result<api::RestoreJobId> BackupService::RestoreByTime(const api::RestoreTimesta
   return StartRestore(job);
 }
 
-Result<api::RestoreJobId> BackupService::StartRestore(std::shared_ptr<RestoreJobEntry> job) {
+Result<model::RestoreJobId> BackupService::StartRestore(std::shared_ptr<RestoreJobEntry> job) {
   std::lock_guard<std::mutex> lock(mu_);
   if (stopping_) return Status(ErrorCode::kUnsupported, "the service is shutting down");
   do {
-    job->id = static_cast<api::RestoreJobId>(rng_() >> 1);
+    job->id = static_cast<model::RestoreJobId>(rng_() >> 1);
   } while (job->id == 0 || restores_.count(job->id));
   job->start_ms = clock().NowUnixMillis();
   restores_[job->id] = job;
@@ -1174,7 +1176,7 @@ void BackupService::RunRestoreJob(std::shared_ptr<RestoreJobEntry> job) {
            job->done.records_read, job->done.records_inserted);
 }
 
-Result<api::RestoreJobStatus> BackupService::RestoreStatus(api::RestoreJobId id) {
+Result<model::RestoreJobStatus> BackupService::RestoreStatus(model::RestoreJobId id) {
   std::shared_ptr<RestoreJobEntry> job;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -1185,7 +1187,7 @@ Result<api::RestoreJobStatus> BackupService::RestoreStatus(api::RestoreJobId id)
   std::lock_guard<std::mutex> lock(job->mu);
   restore::RestoreStats s = job->done;
   for (restore::RestoreJob* c : job->current) AddStats(s, c->Snapshot());
-  api::RestoreJobStatus out;
+  model::RestoreJobStatus out;
   out.read_records = s.records_read;
   out.total_bytes = s.bytes_read;
   out.expired_records = s.records_expired;
@@ -1198,7 +1200,7 @@ Result<api::RestoreJobStatus> BackupService::RestoreStatus(api::RestoreJobId id)
   out.udf_count = s.udfs_restored;
   out.status = job->state;
   out.error = job->error;
-  api::RunningJob rj;
+  model::RunningJob rj;
   rj.start_time = FromMs(job->start_ms);
   rj.total_records = std::max(job->total_records, s.records_read);
   rj.done_records = s.records_read;
@@ -1211,13 +1213,13 @@ Result<api::RestoreJobStatus> BackupService::RestoreStatus(api::RestoreJobId id)
   return out;
 }
 
-Result<std::map<api::RestoreJobId, api::RestoreJobStatus>> BackupService::RestoreJobs() {
-  std::vector<api::RestoreJobId> ids;
+Result<std::map<model::RestoreJobId, model::RestoreJobStatus>> BackupService::RestoreJobs() {
+  std::vector<model::RestoreJobId> ids;
   {
     std::lock_guard<std::mutex> lock(mu_);
     for (const auto& [id, _] : restores_) ids.push_back(id);
   }
-  std::map<api::RestoreJobId, api::RestoreJobStatus> out;
+  std::map<model::RestoreJobId, model::RestoreJobStatus> out;
   for (auto id : ids) {
     auto s = RestoreStatus(id);
     if (s.ok()) out.emplace(id, std::move(*s));
@@ -1225,7 +1227,7 @@ Result<std::map<api::RestoreJobId, api::RestoreJobStatus>> BackupService::Restor
   return out;
 }
 
-Status BackupService::CancelRestore(api::RestoreJobId id) {
+Status BackupService::CancelRestore(model::RestoreJobId id) {
   std::lock_guard<std::mutex> lock(mu_);
   auto it = restores_.find(id);
   if (it == restores_.end()) return Status(ErrorCode::kNotFound, "job " + std::to_string(id) + " not found");

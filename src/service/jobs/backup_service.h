@@ -40,10 +40,10 @@
 #include <thread>
 
 #include "common/clock.h"
-#include "service/api/backup_service.h"
-#include "service/api/config_store.h"
 #include "service/config/config.h"
 #include "service/metrics/metrics.h"
+#include "service/model/config_store.h"
+#include "service/model/operations.h"
 #include "service/scheduler/scheduler.h"
 #include "storage/storage.h"
 
@@ -58,7 +58,7 @@ struct ServiceOptions {
   const Clock* clock = nullptr;  // nullptr = system clock
 };
 
-class BackupService : public api::BackupOperations, public api::ConfigListener {
+class BackupService : public model::BackupOperations, public model::ConfigListener {
  public:
   // Adds the records/bytes families to `registry`; feeds `metrics`. Both must outlive the service.
   BackupService(metrics::Registry& registry, metrics::AbsMetrics& metrics, ServiceOptions options = {});
@@ -76,43 +76,43 @@ class BackupService : public api::BackupOperations, public api::ConfigListener {
   Status OnConfigChanged(const Config& config) override;
 
   // BackupOperations.
-  Result<std::vector<api::BackupDetails>> ListBackups(const std::string& routine, api::BackupType type,
-                                                      const api::TimeBounds& bounds) override;
-  Status TriggerBackup(const std::string& routine, api::BackupType type, std::chrono::milliseconds delay) override;
-  Result<api::RoutineState> CurrentBackups(const std::string& routine) override;
+  Result<std::vector<model::BackupDetails>> ListBackups(const std::string& routine, model::BackupType type,
+                                                        const model::TimeBounds& bounds) override;
+  Status TriggerBackup(const std::string& routine, model::BackupType type, std::chrono::milliseconds delay) override;
+  Result<model::RoutineState> CurrentBackups(const std::string& routine) override;
   Status CancelBackups(const std::string& routine) override;
-  Result<api::RestoreJobId> Restore(const api::RestoreRequest& request) override;
-  Result<api::RestoreJobId> RestoreByTime(const api::RestoreTimestampRequest& request) override;
-  Result<api::RestoreJobStatus> RestoreStatus(api::RestoreJobId id) override;
-  Result<std::map<api::RestoreJobId, api::RestoreJobStatus>> RestoreJobs() override;
-  Status CancelRestore(api::RestoreJobId id) override;
+  Result<model::RestoreJobId> Restore(const model::RestoreRequest& request) override;
+  Result<model::RestoreJobId> RestoreByTime(const model::RestoreTimestampRequest& request) override;
+  Result<model::RestoreJobStatus> RestoreStatus(model::RestoreJobId id) override;
+  Result<std::map<model::RestoreJobId, model::RestoreJobStatus>> RestoreJobs() override;
+  Status CancelRestore(model::RestoreJobId id) override;
   Result<std::vector<std::pair<std::string, std::string>>> RetrieveConfiguration(const std::string& routine,
                                                                                   int64_t timestamp_ms) override;
 
   // Runs the scheduler's admission for routine/type now, as a firing trigger would (tests).
-  void FireNow(const std::string& routine, api::BackupType type) { OnFire(routine, type, true); }
+  void FireNow(const std::string& routine, model::BackupType type) { OnFire(routine, type, true); }
 
  private:
-  struct BackupJob;
+  struct BackupRun;
   struct RestoreJobEntry;
   struct RoutineRuntime;
 
-  void OnFire(const std::string& routine, api::BackupType type, bool on_demand);
+  void OnFire(const std::string& routine, model::BackupType type, bool on_demand);
   void OnTick();
   void ScheduleRoutineLocked(const std::string& name, const BackupRoutine& routine, bool startup);
   void PublishFullDueLocked(const std::string& routine);
-  void RunBackupJob(std::shared_ptr<BackupJob> job);
+  void RunBackup(std::shared_ptr<BackupRun> job);
   void RunRestoreJob(std::shared_ptr<RestoreJobEntry> job);
   Status LoadHistory(const std::string& routine, const Config& config, bool sweep);
-  void ApplyRetention(BackupJob& job, aero::Storage& storage);
-  void WriteClusterConfiguration(BackupJob& job, aero::Storage& storage, const std::string& run_folder);
+  void ApplyRetention(BackupRun& job, aero::Storage& storage);
+  void WriteClusterConfiguration(BackupRun& job, aero::Storage& storage, const std::string& run_folder);
   void SpawnLocked(std::function<void()> fn);
   void ReapLocked();
-  Result<api::RestoreJobId> StartRestore(std::shared_ptr<RestoreJobEntry> job);
+  Result<model::RestoreJobId> StartRestore(std::shared_ptr<RestoreJobEntry> job);
   std::shared_ptr<std::shared_mutex> RoutineStorageLock(const std::string& routine);
   // kInvalidArgument when a running backup reads one of `namespaces` of `destination` (ABS 3.5).
   Status CheckNoRunningBackup(const Cluster& destination, const std::vector<std::string>& namespaces);
-  void RecordOutcome(const BackupJob& job, const std::string& outcome, double seconds);
+  void RecordOutcome(const BackupRun& job, const std::string& outcome, double seconds);
   const Clock& clock() const { return *clock_; }
 
   metrics::AbsMetrics& metrics_;
@@ -127,7 +127,7 @@ class BackupService : public api::BackupOperations, public api::ConfigListener {
   Config config_;
   bool started_ = false, stopping_ = false;
   std::map<std::string, std::shared_ptr<RoutineRuntime>> routines_;
-  std::map<api::RestoreJobId, std::shared_ptr<RestoreJobEntry>> restores_;
+  std::map<model::RestoreJobId, std::shared_ptr<RestoreJobEntry>> restores_;
   std::map<std::string, std::shared_ptr<std::shared_mutex>> storage_locks_;
   int running_backups_ = 0;  // holding a slot
   struct Worker {

@@ -31,7 +31,7 @@ Result<std::string> ReadTextFile(const std::string& path, const std::string& wha
 }
 
 // TLS key-file-password: "env:VAR", "file:PATH", a secrets: reference or the passphrase itself.
-Result<std::string> KeyPassword(const std::optional<std::string>& value, const api::SecretResolver& secrets,
+Result<std::string> KeyPassword(const std::optional<std::string>& value, const model::SecretResolver& secrets,
                                 const std::string& field, const Credentials* credentials) {
   if (!value) return std::string();
   if (value->rfind("env:", 0) == 0) {
@@ -71,7 +71,7 @@ std::string ClusterName(const Cluster& c) {
 
 }  // namespace
 
-Result<client::ClientPolicy> ClientPolicyFor(const Cluster& cluster, const api::SecretResolver& secrets) {
+Result<client::ClientPolicy> ClientPolicyFor(const Cluster& cluster, const model::SecretResolver& secrets) {
   const std::string who = "cluster " + ClusterName(cluster);
   client::ClientPolicy p;
   if (cluster.credentials) {
@@ -105,7 +105,7 @@ Result<client::ClientPolicy> ClientPolicyFor(const Cluster& cluster, const api::
   return p;
 }
 
-Result<std::shared_ptr<client::Cluster>> ConnectCluster(const Cluster& cluster, const api::SecretResolver& secrets) {
+Result<std::shared_ptr<client::Cluster>> ConnectCluster(const Cluster& cluster, const model::SecretResolver& secrets) {
   ABS_ASSIGN_OR_RETURN(auto policy, ClientPolicyFor(cluster, secrets));
   std::vector<client::Host> seeds;
   for (const auto& n : cluster.seed_nodes) {
@@ -130,7 +130,7 @@ Result<std::shared_ptr<client::Cluster>> ConnectCluster(const Cluster& cluster, 
 }
 
 Result<std::unique_ptr<aero::Storage>> OpenConfiguredStorage(const service::Storage& storage,
-                                                             const api::SecretResolver& secrets) {
+                                                             const model::SecretResolver& secrets) {
   StorageOptions o;
   StorageUri uri;
   auto prefix = [](const std::optional<std::string>& p) {
@@ -201,7 +201,7 @@ Result<std::unique_ptr<aero::Storage>> OpenConfiguredStorage(const service::Stor
 
 Result<CodecOptions> CodecFor(const std::optional<CompressionPolicy>& compression,
                               const std::optional<EncryptionPolicy>& encryption,
-                              const api::SecretResolver& secrets) {
+                              const model::SecretResolver& secrets) {
   CodecOptions c;
   if (compression) {
     auto m = ParseCompressionMode(compression->mode);
@@ -236,16 +236,16 @@ Result<CodecOptions> CodecFor(const std::optional<CompressionPolicy>& compressio
 }
 
 Result<backup::BackupRequest> BackupRequestFor(const BackupRoutine& routine, const BackupPolicy& policy,
-                                               api::BackupType type, const std::string& ns,
-                                               const api::SecretResolver& secrets) {
+                                               model::BackupType type, const std::string& ns,
+                                               const model::SecretResolver& secrets) {
   backup::BackupRequest r;
   r.ns = ns;
   r.sets = routine.set_list;
   r.bins = routine.bin_list;
   r.no_records = policy.no_records.value_or(false);
   // Incrementals never carry indexes or UDFs (ABS).
-  r.no_indexes = type == api::BackupType::kIncremental || policy.no_indexes.value_or(false);
-  r.no_udfs = type == api::BackupType::kIncremental || policy.no_udfs.value_or(false);
+  r.no_indexes = type == model::BackupType::kIncremental || policy.no_indexes.value_or(false);
+  r.no_udfs = type == model::BackupType::kIncremental || policy.no_udfs.value_or(false);
   if (!routine.partition_list.empty()) {
     ABS_ASSIGN_OR_RETURN(r.partitions, backup::ParsePartitionList(routine.partition_list));
   }
@@ -273,7 +273,7 @@ Result<backup::BackupRequest> BackupRequestFor(const BackupRoutine& routine, con
   return r;
 }
 
-Result<restore::RestoreOptions> RestoreOptionsFor(const api::RestorePolicy& p, const api::SecretResolver& secrets) {
+Result<restore::RestoreOptions> RestoreOptionsFor(const model::RestorePolicy& p, const model::SecretResolver& secrets) {
   restore::RestoreOptions o;
   if (p.parallel) o.parallel = std::clamp(*p.parallel, 1, 1024);
   o.no_records = p.no_records.value_or(false);

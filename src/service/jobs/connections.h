@@ -6,7 +6,7 @@
 // Secrets: every field ABS lets hold a "secrets:<resource>:<key>" reference (cluster password and
 // TLS key-file-password, S3 access/secret keys, Azure account-key/client-secret, GCP key,
 // encryption key-secret) is resolved through the Aerospike Secret Agent picked by the
-// api::SecretResolver passed in: the object's own secret-agent / secret-agent-name, else the run's
+// model::SecretResolver passed in: the object's own secret-agent / secret-agent-name, else the run's
 // agent (routine `secret-agent`, restore request agent). Callers that pass no resolver get one that
 // knows no named agents: inline agents still work, a secret-agent-name is reported as unknown.
 // Resolved secrets go only into the client/storage/codec settings, never into logs or errors.
@@ -20,9 +20,9 @@
 #include "common/status.h"
 #include "format/codec.h"
 #include "restore/restore.h"
-#include "service/api/backup_service.h"
-#include "service/api/config_source.h"
 #include "service/config/config.h"
+#include "service/model/secret_resolver.h"
+#include "service/model/types.h"
 #include "storage/storage.h"
 
 namespace aero::service::jobs {
@@ -31,27 +31,27 @@ namespace aero::service::jobs {
 // connects. Errors name the cluster (label or seeds). The TLS key-file-password may be "env:VAR",
 // "file:PATH", a secrets: reference (through the credentials' agent) or the passphrase itself.
 Result<std::shared_ptr<client::Cluster>> ConnectCluster(const Cluster& cluster,
-                                                        const api::SecretResolver& secrets = {});
-Result<client::ClientPolicy> ClientPolicyFor(const Cluster& cluster, const api::SecretResolver& secrets = {});
+                                                        const model::SecretResolver& secrets = {});
+Result<client::ClientPolicy> ClientPolicyFor(const Cluster& cluster, const model::SecretResolver& secrets = {});
 
 // The storage URI ("/path", "s3://bucket/prefix", ...) and options of a configured storage.
 Result<std::unique_ptr<aero::Storage>> OpenConfiguredStorage(const service::Storage& storage,
-                                                             const api::SecretResolver& secrets = {});
+                                                             const model::SecretResolver& secrets = {});
 
 // Compression/encryption of a backup policy: the key from key-file, key-env or key-secret (a
 // secrets: reference fetched through the run's agent; PEM, or base64 of PEM, as the agent holds it).
 Result<CodecOptions> CodecFor(const std::optional<CompressionPolicy>& compression,
                               const std::optional<EncryptionPolicy>& encryption,
-                              const api::SecretResolver& secrets = {});
+                              const model::SecretResolver& secrets = {});
 
 // The engine request for one namespace of a routine's run (everything but output folder, window
 // and identity, which the job fills in).
 Result<backup::BackupRequest> BackupRequestFor(const BackupRoutine& routine, const BackupPolicy& policy,
-                                               api::BackupType type, const std::string& ns,
-                                               const api::SecretResolver& secrets = {});
+                                               model::BackupType type, const std::string& ns,
+                                               const model::SecretResolver& secrets = {});
 
 // Restore options from an API restore policy; `codec` is what the backup was written with.
-Result<restore::RestoreOptions> RestoreOptionsFor(const api::RestorePolicy& policy,
-                                                  const api::SecretResolver& secrets = {});
+Result<restore::RestoreOptions> RestoreOptionsFor(const model::RestorePolicy& policy,
+                                                  const model::SecretResolver& secrets = {});
 
 }  // namespace aero::service::jobs

@@ -14,7 +14,7 @@ namespace aero::service::jobs {
 
 namespace {
 
-api::TimePoint FromMs(int64_t ms) { return api::TimePoint(std::chrono::milliseconds(ms)); }
+model::TimePoint FromMs(int64_t ms) { return model::TimePoint(std::chrono::milliseconds(ms)); }
 
 std::vector<std::string> Split(std::string_view s, char sep) {
   std::vector<std::string> out;
@@ -169,8 +169,8 @@ Result<std::vector<std::string>> IncompleteRunFolders(aero::Storage& storage, co
   return out;
 }
 
-api::BackupDetails ToDetails(const StoredBackup& b, const service::Storage* storage_config) {
-  api::BackupDetails d;
+model::BackupDetails ToDetails(const StoredBackup& b, const service::Storage* storage_config) {
+  model::BackupDetails d;
   d.created = FromMs(b.meta.created_unix_ms ? b.meta.created_unix_ms : b.ts_ms);
   d.finished = FromMs(b.finished_ms());
   if (b.meta.from_unix_ms != 0) d.from = FromMs(b.meta.from_unix_ms);

@@ -20,13 +20,13 @@
 
 #include "backup/backup_metadata.h"
 #include "common/status.h"
-#include "service/api/backup_service.h"
 #include "service/config/config.h"
+#include "service/model/types.h"
 #include "storage/storage.h"
 
 namespace aero::service::jobs {
 
-using api::BackupType;
+using model::BackupType;
 
 // "backup" or "incremental": the folder of a backup type.
 const char* TypeFolder(BackupType type);
@@ -63,7 +63,7 @@ Result<std::vector<StoredBackup>> ListStoredBackups(aero::Storage& storage, cons
 Result<std::vector<std::string>> IncompleteRunFolders(aero::Storage& storage, const std::string& routine, BackupType type);
 
 // Converts a stored backup to the API's BackupDetails.
-api::BackupDetails ToDetails(const StoredBackup& b, const service::Storage* storage_config);
+model::BackupDetails ToDetails(const StoredBackup& b, const service::Storage* storage_config);
 
 // Retention (abs-behaviour.md §5.2) over the completed backups of a routine: the run folders to
 // delete. `fulls` and `incrementals` as listed (any order).

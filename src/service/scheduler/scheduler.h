@@ -23,13 +23,13 @@
 #include <vector>
 
 #include "common/clock.h"
-#include "service/api/backup_service.h"
 #include "service/cron/cron.h"
 #include "service/cron/timezone.h"
+#include "service/model/types.h"
 
 namespace aero::service::scheduler {
 
-using api::BackupType;
+using model::BackupType;
 using SysTime = std::chrono::system_clock::time_point;
 
 // A routine's schedule: cron expressions (unset = not scheduled) and the zone they run in.

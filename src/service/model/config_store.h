@@ -18,7 +18,7 @@
 #include "service/config/config.h"
 #include "service/config/config_io.h"
 
-namespace aero::service::api {
+namespace aero::service::model {
 
 // The scheduler implements this; the store calls it after persisting, with the lock held, so calls
 // are serialised and see configurations in commit order. A non-OK Status aborts the change (500).
@@ -96,4 +96,4 @@ class ConfigStore {
   ConfigListener* listener_ = nullptr;
 };
 
-}  // namespace aero::service::api
+}  // namespace aero::service::model

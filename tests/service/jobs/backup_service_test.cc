@@ -15,7 +15,7 @@ namespace aero::service {
 namespace {
 
 using namespace std::chrono_literals;
-using api::BackupType;
+using model::BackupType;
 namespace fs = std::filesystem;
 
 // Polls `pred` (state owned by the service's threads) every 10 ms for up to 10 s.
@@ -162,7 +162,7 @@ TEST_F(BackupServiceTest, ShutdownCancelsARunningBackupAndDeletesItsFolder) {
   }));
   EXPECT_EQ(Value(metrics_.backup_in_progress, {"r", "full"}), 1);
   // No restore into the namespace the running backup reads (ABS 3.5); another namespace is fine.
-  api::RestoreRequest req;
+  model::RestoreRequest req;
   req.destination_name = "c";
   req.source_name = "local";
   req.backup_data_path = (*quick)[0].key;
@@ -171,11 +171,12 @@ TEST_F(BackupServiceTest, ShutdownCancelsARunningBackupAndDeletesItsFolder) {
   EXPECT_EQ(refused.status().code(), ErrorCode::kInvalidArgument);
   EXPECT_NE(refused.status().message().find("running backup r/backup/"), std::string::npos)
       << refused.status().message();
-  req.policy.ns = api::RestoreNamespaceMap{"test", "bar"};
+  req.policy.ns = model::RestoreNamespaceMap{"test", "bar"};
   auto accepted = service_->Restore(req);
   ASSERT_TRUE(accepted.ok()) << accepted.status().ToString();
-  ASSERT_TRUE(WaitUntil([&] { return service_->RestoreStatus(*accepted)->status != api::RestoreJobState::kRunning; }));
-  EXPECT_EQ(service_->RestoreStatus(*accepted)->status, api::RestoreJobState::kSuccess);
+  ASSERT_TRUE(
+      WaitUntil([&] { return service_->RestoreStatus(*accepted)->status != model::RestoreJobState::kRunning; }));
+  EXPECT_EQ(service_->RestoreStatus(*accepted)->status, model::RestoreJobState::kSuccess);
   EXPECT_EQ(service_->RestoreStatus(*accepted)->inserted_records, 5000u);
   const auto t0 = std::chrono::steady_clock::now();
   service_->Shutdown();

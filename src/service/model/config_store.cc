@@ -1,9 +1,9 @@
 // ConfigStore: validated, persisted, applied configuration changes (config_store.h).
-#include "service/api/config_store.h"
+#include "service/model/config_store.h"
 
 #include <spdlog/spdlog.h>
 
-namespace aero::service::api {
+namespace aero::service::model {
 
 const char* EntityNoun(EntityKind kind) {
   switch (kind) {
@@ -252,4 +252,4 @@ ApiError ConfigStore::SetRoutineDisabled(const std::string& name, bool disabled)
   return CommitLocked(std::move(candidate));
 }
 
-}  // namespace aero::service::api
+}  // namespace aero::service::model

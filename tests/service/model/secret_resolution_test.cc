@@ -10,8 +10,9 @@
 
 #include "common/base64.h"
 #include "format/codec.h"
-#include "service/api/config_source.h"
 #include "service/jobs/connections.h"
+#include "service/model/config_sources.h"
+#include "service/model/secret_resolver.h"
 #include "tests/secrets/fake_secret_agent.h"
 
 namespace aero::service {
@@ -48,7 +49,7 @@ class SecretResolutionTest : public ::testing::Test {
 };
 
 TEST_F(SecretResolutionTest, LiteralsPassThroughWithoutAnAgent) {
-  api::SecretResolver none;
+  model::SecretResolver none;
   auto r = none.Resolve(std::string_view("plain"), "field");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(*r, "plain");
@@ -59,7 +60,7 @@ TEST_F(SecretResolutionTest, LiteralsPassThroughWithoutAnAgent) {
 TEST_F(SecretResolutionTest, AgentChoice) {
   SecretAgent broken = agent_cfg_;
   broken.port = 1;  // nothing listens there
-  api::SecretResolver resolver({{"vault", agent_cfg_}, {"dead", broken}}, broken, "routine agent");
+  model::SecretResolver resolver({{"vault", agent_cfg_}, {"dead", broken}}, broken, "routine agent");
 
   // Inline agent wins over name and run agent.
   auto r = resolver.Resolve(std::string_view("secrets:aerospike:password"), "f", agent_cfg_, std::string("dead"));
@@ -81,7 +82,7 @@ TEST_F(SecretResolutionTest, AgentChoice) {
   r = resolver.Resolve(std::string_view("secrets:aerospike:password"), "f", std::nullopt, std::string("nope"));
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("secret-agent-name \"nope\""), std::string::npos) << r.status().message();
-  r = api::SecretResolver().Resolve(std::string_view("secrets:aerospike:password"), "s3-storage access-key-id");
+  r = model::SecretResolver().Resolve(std::string_view("secrets:aerospike:password"), "s3-storage access-key-id");
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("s3-storage access-key-id: secrets:aerospike:password is a Secret Agent "
                                       "reference but no agent is set"),
@@ -92,13 +93,13 @@ TEST_F(SecretResolutionTest, AgentChoice) {
 TEST_F(SecretResolutionTest, ForRun) {
   Config config;
   config.secret_agents["vault"] = agent_cfg_;
-  auto resolver = api::SecretResolver::ForRun(config, std::string("vault"));
+  auto resolver = model::SecretResolver::ForRun(config, std::string("vault"));
   ASSERT_TRUE(resolver.ok());
   auto r = resolver->ResolveRunSecret("secrets:aerospike:password", "encryption key-secret");
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(*r, kPassword);
-  EXPECT_FALSE(api::SecretResolver::ForRun(config, std::string("missing")).ok());
-  auto no_run = api::SecretResolver::ForRun(config, std::nullopt);
+  EXPECT_FALSE(model::SecretResolver::ForRun(config, std::string("missing")).ok());
+  auto no_run = model::SecretResolver::ForRun(config, std::nullopt);
   ASSERT_TRUE(no_run.ok());
   auto e = no_run->ResolveRunSecret("secrets:aerospike:password", "encryption key-secret");
   ASSERT_FALSE(e.ok());
@@ -112,18 +113,18 @@ TEST_F(SecretResolutionTest, SecretAgentConfigFor) {
   SecretAgent a = agent_cfg_;
   a.timeout_ms = 0;  // ABS: no deadline; here the default
   a.is_base64 = true;
-  auto c = api::SecretAgentConfigFor(a, "secret-agents.vault");
+  auto c = model::SecretAgentConfigFor(a, "secret-agents.vault");
   ASSERT_TRUE(c.ok()) << c.status().message();
   EXPECT_EQ(c->timeout, std::chrono::milliseconds(1000));
   EXPECT_TRUE(c->is_base64);
   EXPECT_EQ(c->port, agent_->port());
   a.connection_type = "unix";
   a.tls_ca_file = "/ca.pem";
-  auto bad = api::SecretAgentConfigFor(a, "secret-agents.vault");
+  auto bad = model::SecretAgentConfigFor(a, "secret-agents.vault");
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.status().message().find("secret-agents.vault"), std::string::npos);
   a.connection_type.reset();
-  EXPECT_NE(api::SecretAgentConfigFor(a, "x").status().message().find("connection-type is required"),
+  EXPECT_NE(model::SecretAgentConfigFor(a, "x").status().message().find("connection-type is required"),
             std::string::npos);
 }
 
@@ -161,7 +162,7 @@ TEST_F(SecretResolutionTest, ClusterPasswordAndTlsKeyPassword) {
   cluster.credentials->secret_agent.reset();
   cluster.credentials->secret_agent_name = "vault";
   EXPECT_FALSE(jobs::ClientPolicyFor(cluster).ok());
-  api::SecretResolver named({{"vault", agent_cfg_}}, std::nullopt);
+  model::SecretResolver named({{"vault", agent_cfg_}}, std::nullopt);
   auto byname = jobs::ClientPolicyFor(cluster, named);
   ASSERT_TRUE(byname.ok()) << byname.status().message();
   EXPECT_EQ(byname->password, kPassword);
@@ -178,7 +179,7 @@ TEST_F(SecretResolutionTest, EncryptionKeySecret) {
   auto expected = LoadKeyFile(dir_ + "/k.key");
   ASSERT_TRUE(expected.ok());
 
-  api::SecretResolver run({}, agent_cfg_, "routine agent");
+  model::SecretResolver run({}, agent_cfg_, "routine agent");
   EncryptionPolicy enc;
   enc.mode = "AES256";
   for (const char* ref : {"secrets:keys:aes", "secrets:keys:aes-b64"}) {
@@ -225,13 +226,13 @@ TEST_F(SecretResolutionTest, RemoteDescriptor) {
     return dir_ + "/descriptor.yaml";
   };
   // A named agent cannot be used before the configuration is loaded.
-  auto r = api::OpenConfigSource(write("s3-storage:\n  bucket: b\n  s3-region: us-east-1\n  path: abs.yaml\n"
+  auto r = model::OpenConfigSource(write("s3-storage:\n  bucket: b\n  s3-region: us-east-1\n  path: abs.yaml\n"
                                        "  access-key-id: secrets:aws:id\n  secret-agent-name: vault\n"),
                                  true);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.status().message().find("give an inline secret-agent"), std::string::npos) << r.status().message();
   // The inline agent is asked; its error reply stops the load with the field named.
-  r = api::OpenConfigSource(write("s3-storage:\n  bucket: b\n  s3-region: us-east-1\n  path: abs.yaml\n"
+  r = model::OpenConfigSource(write("s3-storage:\n  bucket: b\n  s3-region: us-east-1\n  path: abs.yaml\n"
                                   "  access-key-id: secrets:aws:nope\n  secret-agent:\n    connection-type: tcp\n"
                                   "    address: 127.0.0.1\n    port: " +
                                   std::to_string(agent_->port()) + "\n"),

@@ -1,28 +1,18 @@
-// Where the service configuration is read from and written back to (abs-config.md §1):
-//  - a local YAML file (written back atomically, mode 0600);
-//  - an http:// or https:// URL (read with a GET; read-only, changes through the API fail with 500);
-//  - with --remote, the -c file is a storage descriptor (ABS 3.x `local-storage` / `s3-storage` /
-//    `azure-storage` / `gcp-storage` object, or the ABS 2.0 flat `type:`/`path:` form) naming where the
-//    real configuration lives; `path` is the config file (local) or the object key (cloud).
-//    Its cloud keys may be secrets: references resolved through the descriptor's inline
-//    secret-agent (named agents live in the configuration it points to, so they cannot be used).
-//
-// It also resolves the configuration's other indirect values: SecretResolver turns
-// "secrets:<resource>:<key>" references into the secrets the Aerospike Secret Agent holds.
+// Resolving the configuration's indirect values: SecretResolver turns "secrets:<resource>:<key>"
+// references (abs-config.md §8) into the secrets the Aerospike Secret Agent holds, choosing the
+// agent from the owning object, the configuration's named agents and the run.
 #pragma once
 
 #include <map>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "common/status.h"
 #include "secrets/secret_agent_client.h"
-#include "service/api/config_store.h"
 #include "service/config/config.h"
 
-namespace aero::service::api {
+namespace aero::service::model {
 
 // The Secret Agent client settings of a configured agent (connection-type, address, port, timeout,
 // tls-ca-file, is-base64). A timeout of 0 or less means the default 1000 ms: no agent request
@@ -66,10 +56,4 @@ class SecretResolver {
   std::string run_agent_label_ = "the run's secret-agent";
 };
 
-// `location` is the -c argument. Errors name the location and what is wrong with it.
-Result<std::unique_ptr<ConfigSource>> OpenConfigSource(const std::string& location, bool remote);
-
-// Fetches an http(s) URL (GET, 30 s timeouts, 200 required, body up to 16 MiB).
-Result<std::string> FetchUrl(const std::string& url);
-
-}  // namespace aero::service::api
+}  // namespace aero::service::model
