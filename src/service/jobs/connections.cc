@@ -9,6 +9,7 @@
 #include "backup/partition_filter.h"
 #include "common/base64.h"
 #include "secrets/secret_ref.h"
+#include "service/model/storage_mapping.h"
 #include "storage/factory.h"
 
 namespace aero::service::jobs {
@@ -131,72 +132,15 @@ Result<std::shared_ptr<client::Cluster>> ConnectCluster(const Cluster& cluster, 
 
 Result<std::unique_ptr<aero::Storage>> OpenConfiguredStorage(const service::Storage& storage,
                                                              const model::SecretResolver& secrets) {
-  StorageOptions o;
-  StorageUri uri;
-  auto prefix = [](const std::optional<std::string>& p) {
-    std::string s = p.value_or("");
-    while (!s.empty() && s.front() == '/') s.erase(s.begin());
-    while (!s.empty() && s.back() == '/') s.pop_back();
-    return s;
-  };
-  if (const auto* l = std::get_if<LocalStorage>(&storage.backend)) {
-    uri.kind = StorageUri::Kind::kLocal;
-    uri.path = l->path;
+  ABS_ASSIGN_OR_RETURN(auto target, model::StorageTargetFor(storage, model::ResolveThrough(secrets)));
+  if (target.uri.kind == StorageUri::Kind::kLocal) {
     std::error_code ec;
-    std::filesystem::create_directories(l->path, ec);
-    if (ec) return Status(ErrorCode::kIo, "cannot create the local storage folder " + l->path + ": " + ec.message());
-  } else if (const auto* s = std::get_if<S3Storage>(&storage.backend)) {
-    uri.kind = StorageUri::Kind::kS3;
-    uri.bucket = s->bucket;
-    uri.path = prefix(s->path);
-    o.s3.region = s->s3_region;
-    o.s3.endpoint_override = s->s3_endpoint_override.value_or("");
-    o.s3.profile = s->s3_profile.value_or("");
-    ABS_ASSIGN_OR_RETURN(o.s3.access_key_id, secrets.Resolve(s->access_key_id, "s3-storage access-key-id",
-                                                             s->secret_agent, s->secret_agent_name));
-    ABS_ASSIGN_OR_RETURN(o.s3.secret_access_key, secrets.Resolve(s->secret_access_key, "s3-storage secret-access-key",
-                                                                 s->secret_agent, s->secret_agent_name));
-    o.s3.min_part_size = static_cast<uint64_t>(s->EffectiveMinPartSize());
-    if (s->max_async_connections && *s->max_async_connections > 0) {
-      o.s3.upload_parallelism = std::min(*s->max_async_connections, 16);
-    }
-    o.s3.log_level = s->EffectiveLogLevel();
-    if (s->storage_class) {
-      o.s3.storage_class.data = s->storage_class->data.value_or("");
-      o.s3.storage_class.metadata = s->storage_class->metadata.value_or("");
-    }
-  } else if (const auto* a = std::get_if<AzureStorage>(&storage.backend)) {
-    uri.kind = StorageUri::Kind::kAzure;
-    uri.bucket = a->container_name;
-    uri.path = prefix(a->path);
-    o.azure.endpoint = a->endpoint;
-    o.azure.account_name = a->account_name.value_or("");
-    ABS_ASSIGN_OR_RETURN(o.azure.account_key, secrets.Resolve(a->account_key, "azure-storage account-key",
-                                                              a->secret_agent, a->secret_agent_name));
-    o.azure.tenant_id = a->tenant_id.value_or("");
-    o.azure.client_id = a->client_id.value_or("");
-    ABS_ASSIGN_OR_RETURN(o.azure.client_secret, secrets.Resolve(a->client_secret, "azure-storage client-secret",
-                                                                a->secret_agent, a->secret_agent_name));
-    o.azure.block_size = static_cast<uint64_t>(a->EffectiveMinPartSize());
-    if (a->storage_class) {
-      o.azure.access_tier.data = a->storage_class->data.value_or("");
-      o.azure.access_tier.metadata = a->storage_class->metadata.value_or("");
-    }
-  } else if (const auto* g = std::get_if<GcpStorage>(&storage.backend)) {
-    uri.kind = StorageUri::Kind::kGcs;
-    uri.bucket = g->bucket_name;
-    uri.path = prefix(g->path);
-    o.gcs.key_file_path = g->key_file_path.value_or("");
-    ABS_ASSIGN_OR_RETURN(o.gcs.key_json,
-                         secrets.Resolve(g->key, "gcp-storage key", g->secret_agent, g->secret_agent_name));
-    o.gcs.endpoint = g->endpoint.value_or("");
-    o.gcs.chunk_size = static_cast<uint64_t>(g->EffectiveMinPartSize());
-    if (g->storage_class) {
-      o.gcs.storage_class.data = g->storage_class->data.value_or("");
-      o.gcs.storage_class.metadata = g->storage_class->metadata.value_or("");
+    std::filesystem::create_directories(target.uri.path, ec);
+    if (ec) {
+      return Status(ErrorCode::kIo, "cannot create the local storage folder " + target.uri.path + ": " + ec.message());
     }
   }
-  return OpenStorage(uri, o);
+  return OpenStorage(target.uri, target.options);
 }
 
 Result<CodecOptions> CodecFor(const std::optional<CompressionPolicy>& compression,

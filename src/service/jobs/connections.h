@@ -34,7 +34,8 @@ Result<std::shared_ptr<client::Cluster>> ConnectCluster(const Cluster& cluster,
                                                         const model::SecretResolver& secrets = {});
 Result<client::ClientPolicy> ClientPolicyFor(const Cluster& cluster, const model::SecretResolver& secrets = {});
 
-// The storage URI ("/path", "s3://bucket/prefix", ...) and options of a configured storage.
+// Opens a configured storage as model::StorageTargetFor maps it (storage keys resolved through
+// `secrets`); a local root folder is created first.
 Result<std::unique_ptr<aero::Storage>> OpenConfiguredStorage(const service::Storage& storage,
                                                              const model::SecretResolver& secrets = {});
 

@@ -1,4 +1,4 @@
-// Configuration sources: local file, http(s) URL, object in backup storage (config_sources.h).
+// Configuration sources: local file, http(s) URL, object in backup storage (config_source.h).
 #include "service/model/config_sources.h"
 
 #include <httplib.h>
@@ -72,19 +72,17 @@ class StorageObjectSource : public ConfigSource {
 
 bool IsUrl(const std::string& s) { return s.rfind("http://", 0) == 0 || s.rfind("https://", 0) == 0; }
 
-// A cloud key of the remote descriptor: literal, or a secrets: reference fetched through the
-// descriptor's inline secret-agent. A secret-agent-name cannot be used: the named agents are
+// The descriptor's secret policy: a cloud key is literal, or a secrets: reference fetched through
+// the descriptor's inline secret-agent. A secret-agent-name cannot be used: the named agents are
 // defined in the configuration this descriptor leads to, which is not loaded yet.
-Result<std::string> DescriptorSecret(const std::optional<std::string>& value, const char* field,
-                                     const std::optional<SecretAgent>& agent,
-                                     const std::optional<std::string>& agent_name) {
-  const std::string where = std::string("remote configuration descriptor: ") + field;
-  if (value && secrets::IsSecretRef(*value) && !agent && agent_name) {
+Result<std::string> DescriptorSecret(const StorageSecretField& f) {
+  const std::string where = "remote configuration descriptor: " + std::string(f.key);
+  if (f.value && secrets::IsSecretRef(*f.value) && !f.secret_agent && f.secret_agent_name) {
     return Status(ErrorCode::kInvalidArgument,
-                  where + ": secret-agent-name \"" + *agent_name +
+                  where + ": secret-agent-name \"" + *f.secret_agent_name +
                       "\" cannot be resolved before the configuration is loaded; give an inline secret-agent");
   }
-  return SecretResolver().Resolve(value, where, agent, std::nullopt);
+  return SecretResolver().Resolve(f.value, where, f.secret_agent, std::nullopt);
 }
 
 // The object key of the config: descriptor `path`, without a leading '/'.
@@ -98,52 +96,37 @@ Result<std::string> KeyOf(const std::optional<std::string>& path) {
 }
 
 Result<std::unique_ptr<ConfigSource>> FromDescriptor(const Storage& s, const std::string& descriptor_path) {
-  StorageOptions opts;
-  StorageUri uri;
-  std::string key;
   if (const auto* local = std::get_if<LocalStorage>(&s.backend)) {
     if (IsUrl(local->path)) return std::unique_ptr<ConfigSource>(new UrlSource(local->path));
     if (local->path.empty()) {
       return Status(ErrorCode::kInvalidArgument, descriptor_path + ": local-storage.path is required");
     }
     return std::unique_ptr<ConfigSource>(new LocalFileSource(local->path));
-  } else if (const auto* s3 = std::get_if<S3Storage>(&s.backend)) {
-    uri.kind = StorageUri::Kind::kS3;
-    uri.bucket = s3->bucket;
-    opts.s3.region = s3->s3_region;
-    opts.s3.endpoint_override = s3->s3_endpoint_override.value_or("");
-    opts.s3.profile = s3->s3_profile.value_or("");
-    ABS_ASSIGN_OR_RETURN(opts.s3.access_key_id, DescriptorSecret(s3->access_key_id, "access-key-id",
-                                                                  s3->secret_agent, s3->secret_agent_name));
-    ABS_ASSIGN_OR_RETURN(opts.s3.secret_access_key, DescriptorSecret(s3->secret_access_key, "secret-access-key",
-                                                                      s3->secret_agent, s3->secret_agent_name));
-    ABS_ASSIGN_OR_RETURN(key, KeyOf(s3->path));
-  } else if (const auto* az = std::get_if<AzureStorage>(&s.backend)) {
-    uri.kind = StorageUri::Kind::kAzure;
-    uri.bucket = az->container_name;
-    opts.azure.endpoint = az->endpoint;
-    opts.azure.account_name = az->account_name.value_or("");
-    ABS_ASSIGN_OR_RETURN(opts.azure.account_key, DescriptorSecret(az->account_key, "account-key", az->secret_agent,
-                                                                   az->secret_agent_name));
-    opts.azure.tenant_id = az->tenant_id.value_or("");
-    opts.azure.client_id = az->client_id.value_or("");
-    ABS_ASSIGN_OR_RETURN(opts.azure.client_secret, DescriptorSecret(az->client_secret, "client-secret",
-                                                                     az->secret_agent, az->secret_agent_name));
-    ABS_ASSIGN_OR_RETURN(key, KeyOf(az->path));
-  } else if (const auto* g = std::get_if<GcpStorage>(&s.backend)) {
-    uri.kind = StorageUri::Kind::kGcs;
-    uri.bucket = g->bucket_name;
-    opts.gcs.key_file_path = g->key_file_path.value_or("");
-    ABS_ASSIGN_OR_RETURN(opts.gcs.key_json, DescriptorSecret(g->key, "key", g->secret_agent, g->secret_agent_name));
-    opts.gcs.endpoint = g->endpoint.value_or("");
-    ABS_ASSIGN_OR_RETURN(key, KeyOf(g->path));
   }
-  auto storage = OpenStorage(uri, opts);
+  ABS_ASSIGN_OR_RETURN(auto object, RemoteConfigObjectOf(s));
+  auto storage = OpenStorage(object.storage.uri, object.storage.options);
   if (!storage.ok()) return storage.status().WithContext("remote configuration " + descriptor_path);
-  return std::unique_ptr<ConfigSource>(new StorageObjectSource(std::move(storage).value(), key));
+  return std::unique_ptr<ConfigSource>(new StorageObjectSource(std::move(storage).value(), object.key));
 }
 
 }  // namespace
+
+Result<RemoteConfigObject> RemoteConfigObjectOf(const Storage& descriptor) {
+  if (std::holds_alternative<LocalStorage>(descriptor.backend)) {
+    return Status(ErrorCode::kInvalidArgument,
+                  "remote configuration descriptor: local-storage names a file or URL, not a storage object");
+  }
+  RemoteConfigObject object;
+  ABS_ASSIGN_OR_RETURN(object.storage, StorageTargetFor(descriptor, DescriptorSecret));
+  // The descriptor's `path` is the configuration object's key: the storage is the bucket's root.
+  object.storage.uri.path.clear();
+  std::optional<std::string> path;
+  if (const auto* s3 = std::get_if<S3Storage>(&descriptor.backend)) path = s3->path;
+  if (const auto* az = std::get_if<AzureStorage>(&descriptor.backend)) path = az->path;
+  if (const auto* g = std::get_if<GcpStorage>(&descriptor.backend)) path = g->path;
+  ABS_ASSIGN_OR_RETURN(object.key, KeyOf(path));
+  return object;
+}
 
 Result<std::string> FetchUrl(const std::string& url) {
   // Split "scheme://host[:port]" from the path for httplib's client.
