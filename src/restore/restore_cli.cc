@@ -19,7 +19,13 @@
 #include "client/cluster.h"
 #include "format/codec.h"
 #include "storage/factory.h"
-#include "tools/tool_options.h"
+#include "tools/common/codec_options.h"
+#include "tools/common/connection_options.h"
+#include "tools/common/progress.h"
+#include "tools/common/secret_options.h"
+#include "tools/common/signals.h"
+#include "tools/common/storage_options.h"
+#include "tools/common/values.h"
 
 namespace aero::restore {
 namespace {
@@ -155,7 +161,7 @@ Result<RestoreToolConfig> ParseRestoreArgs(int argc, const char* const* argv) {
   app.set_help_flag("--help", "Print this help and exit");
   app.set_version_flag("--version", "abs-restore 0.1.0");
 
-  // Shared with abs-backup (src/tools/tool_options.h): connection/TLS/timeouts, storage backends, codec.
+  // Shared with abs-backup (src/tools/common): connection/TLS/timeouts, storage backends, codec.
   tools::ConnectionFlags conn;
   tools::AddConnectionOptions(app, conn);
   tools::StorageFlags storage_flags;

@@ -9,13 +9,22 @@
 #include <cstdio>
 #include <cstring>
 #include <fstream>
+#include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "backup/backup.h"
 #include "backup/backup_metadata.h"
 #include "common/base64.h"
 #include "format/naming.h"
-#include "tools/tool_options.h"
+#include "tools/common/codec_options.h"
+#include "tools/common/connection_options.h"
+#include "tools/common/machine_lines.h"
+#include "tools/common/output_options.h"
+#include "tools/common/progress.h"
+#include "tools/common/secret_options.h"
+#include "tools/common/signals.h"
+#include "tools/common/storage_options.h"
+#include "tools/common/values.h"
 
 namespace aero::tools {
 namespace {
@@ -324,7 +333,7 @@ int BackupToolMain(int argc, char** argv) {
                   FormatBytes(static_cast<double>(v.bytes)).c_str(), v.records_per_second,
                   FormatBytes(v.bytes_per_second).c_str(), FormatDuration(v.eta_seconds).c_str());
     return std::string(buf);
-  });
+  }, std::cerr);
   auto sum = backup::RunBackup(**cluster, *storage, req, cancel, &progress);
   if (reporter) reporter->Stop();
   if (!sum.ok()) return Fail(f.out.json, sum.status());
