@@ -114,9 +114,11 @@ class SecretAgentToolsIT : public ::testing::Test {
     EXPECT_EQ(text.find(kPassword), std::string::npos) << text;
     EXPECT_EQ(text.find("not-the-password-1234"), std::string::npos) << text;
     std::istringstream lines(pem_);
-    for (std::string line; std::getline(lines, line);)
-      if (line.size() > 20 && line.find("-----") == std::string::npos)
+    for (std::string line; std::getline(lines, line);) {
+      if (line.size() > 20 && line.find("-----") == std::string::npos) {
         EXPECT_EQ(text.find(line), std::string::npos) << "a line of the PEM key was printed:\n" << text;
+      }
+    }
   }
 
   std::unique_ptr<testserver::TestCluster> cluster_;

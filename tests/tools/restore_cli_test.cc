@@ -7,22 +7,19 @@
 #include <iterator>
 #include <sstream>
 
-#include "restore/restore_cli.h"
 #include "storage/factory.h"
 #include "tests/restore/restore_test_util.h"
+#include "tests/tools/restore_cli_test_util.h"
+#include "tools/restore/restore_run.h"
 
 namespace aero::restore {
 namespace {
 
-Result<RestoreToolConfig> Parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "abs-restore");
-  std::vector<const char*> argv;
-  for (auto& a : args) argv.push_back(a.c_str());
-  return ParseRestoreArgs(static_cast<int>(argv.size()), argv.data());
-}
+using tools::RunRestoreTool;
+using tools::testing::ParseRestore;
 
 TEST(RestoreCliTest, MapsAsrestoreOptions) {
-  auto c = Parse({"-h", "10.0.0.1:3100,10.0.0.2", "-p", "4000", "-U", "admin", "-P", "secret", "-d", "/backups/x/",
+  auto c = ParseRestore({"-h", "10.0.0.1:3100,10.0.0.2", "-p", "4000", "-U", "admin", "-P", "secret", "-d", "/backups/x/",
                   "-n", "test,bar", "-s", "s1,s2", "-B", "a,b", "-u", "--ignore-record-error", "-l", "60", "-t", "12",
                   "-N", "5,1000", "-R", "-I", "-F", "-L", "-w", "-T", "2000", "--socket-timeout", "500",
                   "--max-retries", "3", "--retry-scale-factor", "20000", "--disable-batch-writes", "-z", "zstd",
@@ -60,7 +57,7 @@ TEST(RestoreCliTest, MapsAsrestoreOptions) {
 }
 
 TEST(RestoreCliTest, StorageUrisAndDirectoryLists) {
-  auto c = Parse({"--directory-list", "full,inc1,inc2", "--parent-directory", "s3://bucket/routine", "--s3-region",
+  auto c = ParseRestore({"--directory-list", "full,inc1,inc2", "--parent-directory", "s3://bucket/routine", "--s3-region",
                   "eu-west-1", "--s3-endpoint-override", "http://127.0.0.1:9000"});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->storage_root, "s3://bucket");
@@ -68,39 +65,39 @@ TEST(RestoreCliTest, StorageUrisAndDirectoryLists) {
   EXPECT_EQ(c->storage.s3.region, "eu-west-1");
   EXPECT_EQ(c->storage.s3.endpoint_override, "http://127.0.0.1:9000");
 
-  auto f = Parse({"-i", "gs://b/x/test_00000.asb", "--gcp-key-path", "/k.json"});
+  auto f = ParseRestore({"-i", "gs://b/x/test_00000.asb", "--gcp-key-path", "/k.json"});
   ASSERT_TRUE(f.ok()) << f.status().ToString();
   EXPECT_EQ(f->storage_root, "gs://b");
   EXPECT_EQ(f->inputs, std::vector<std::string>{"x/test_00000.asb"});
 
-  auto mixed = Parse({"--directory-list", "s3://a/x,s3://b/y"});
+  auto mixed = ParseRestore({"--directory-list", "s3://a/x,s3://b/y"});
   EXPECT_EQ(mixed.status().code(), ErrorCode::kInvalidArgument);
 }
 
 TEST(RestoreCliTest, RejectsBadCombinations) {
-  EXPECT_FALSE(Parse({}).ok());
-  EXPECT_FALSE(Parse({"-d", "/a", "-i", "/b.asb"}).ok());
-  EXPECT_FALSE(Parse({"-d", "/a", "--parent-directory", "/p"}).ok());
-  EXPECT_FALSE(Parse({"-d", "/a", "-u", "-r"}).ok());
-  EXPECT_FALSE(Parse({"-d", "/a", "-u", "-g"}).ok());
-  EXPECT_FALSE(Parse({"-d", "/a", "-N", "5"}).ok());
-  EXPECT_FALSE(Parse({"-d", "/a", "-y", "aes128"}).ok());  // no key
-  EXPECT_FALSE(Parse({"-d", "/a", "-z", "gzip"}).ok());
-  EXPECT_FALSE(Parse({"-d", "/a", "-n", "a,b,c"}).ok());
-  EXPECT_FALSE(Parse({"-d", "/a", "--no-such-option"}).ok());
-  EXPECT_FALSE(Parse({"-i", "-"}).ok());
-  auto help = Parse({"--help"});
+  EXPECT_FALSE(ParseRestore({}).ok());
+  EXPECT_FALSE(ParseRestore({"-d", "/a", "-i", "/b.asb"}).ok());
+  EXPECT_FALSE(ParseRestore({"-d", "/a", "--parent-directory", "/p"}).ok());
+  EXPECT_FALSE(ParseRestore({"-d", "/a", "-u", "-r"}).ok());
+  EXPECT_FALSE(ParseRestore({"-d", "/a", "-u", "-g"}).ok());
+  EXPECT_FALSE(ParseRestore({"-d", "/a", "-N", "5"}).ok());
+  EXPECT_FALSE(ParseRestore({"-d", "/a", "-y", "aes128"}).ok());  // no key
+  EXPECT_FALSE(ParseRestore({"-d", "/a", "-z", "gzip"}).ok());
+  EXPECT_FALSE(ParseRestore({"-d", "/a", "-n", "a,b,c"}).ok());
+  EXPECT_FALSE(ParseRestore({"-d", "/a", "--no-such-option"}).ok());
+  EXPECT_FALSE(ParseRestore({"-i", "-"}).ok());
+  auto help = ParseRestore({"--help"});
   EXPECT_EQ(help.status().code(), ErrorCode::kNotFound);
   EXPECT_NE(help.status().message().find("--ignore-record-error"), std::string::npos);
 }
 
 TEST(RestoreCliTest, EncryptionKeyFromEnvironment) {
   ::setenv("ABS_RESTORE_TEST_KEY", "c2VjcmV0IGtleSBtYXRlcmlhbA==", 1);  // "secret key material"
-  auto c = Parse({"-d", "/a", "-y", "aes256", "--encryption-key-env", "ABS_RESTORE_TEST_KEY"});
+  auto c = ParseRestore({"-d", "/a", "-y", "aes256", "--encryption-key-env", "ABS_RESTORE_TEST_KEY"});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->restore.codec.key_material, "secret key material");
   EXPECT_EQ(c->restore.codec.encryption, EncryptionMode::kAes256);
-  EXPECT_FALSE(Parse({"-d", "/a", "-y", "aes256", "--encryption-key-env", "ABS_RESTORE_NO_SUCH_VAR"}).ok());
+  EXPECT_FALSE(ParseRestore({"-d", "/a", "-y", "aes256", "--encryption-key-env", "ABS_RESTORE_NO_SUCH_VAR"}).ok());
 }
 
 TEST(RestoreCliTest, ValidateRunPrintsJson) {
@@ -111,7 +108,7 @@ TEST(RestoreCliTest, ValidateRunPrintsJson) {
   for (int i = 0; i < 7; ++i)
     c.records.push_back(aero::testing::MakeRecord("test", "s", IntegerKey(i), {aero::testing::IntBin("v", i)}));
   ASSERT_TRUE(aero::testing::WriteFile(**st, "test_00000.asb", aero::testing::EncodeAsb(c)).ok());
-  auto cfg = Parse({"-d", dir.path(), "--validate", "--json", "--no-progress"});
+  auto cfg = ParseRestore({"-d", dir.path(), "--validate", "--json", "--no-progress"});
   ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
   std::ostringstream out, err;
   EXPECT_EQ(RunRestoreTool(*cfg, out, err), 0) << err.str();
@@ -122,7 +119,7 @@ TEST(RestoreCliTest, ValidateRunPrintsJson) {
 
   // Machine-readable lines (asrestore -m): progress and the SUMMARY line.
   std::string machine = dir.path() + "/machine.txt";
-  cfg = Parse({"-d", dir.path(), "--validate", "--no-progress", "-m", machine});
+  cfg = ParseRestore({"-d", dir.path(), "--validate", "--no-progress", "-m", machine});
   ASSERT_TRUE(cfg.ok());
   std::ostringstream out3, err3;
   EXPECT_EQ(RunRestoreTool(*cfg, out3, err3), 0) << err3.str();
@@ -132,7 +129,7 @@ TEST(RestoreCliTest, ValidateRunPrintsJson) {
   EXPECT_NE(lines.find("SUMMARY:0:0:7:0:0:0:0:0:0\n"), std::string::npos) << lines;
 
   // Forced progress bar: drawn on stderr, ends at 100 %.
-  cfg = Parse({"-d", dir.path(), "--validate", "--progress"});
+  cfg = ParseRestore({"-d", dir.path(), "--validate", "--progress"});
   ASSERT_TRUE(cfg.ok());
   std::ostringstream out2, err2;
   EXPECT_EQ(RunRestoreTool(*cfg, out2, err2), 0);
@@ -140,6 +137,12 @@ TEST(RestoreCliTest, ValidateRunPrintsJson) {
   EXPECT_NE(out2.str().find("Restore finished"), std::string::npos) << out2.str();
 }
 
+// --version is printed like --help (exit 0), not a usage error.
+TEST(RestoreCliTest, VersionPrintsLikeHelp) {
+  auto v = ParseRestore({"--version"});
+  EXPECT_EQ(v.status().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(v.status().message(), "abs-restore 0.1.0\n");
+}
 
 }  // namespace
 }  // namespace aero::restore

@@ -1,12 +1,24 @@
-// Unit tests of the shared tool option helpers (src/tools/tool_options.h): list splitting,
-// asbackup's local-time format, storage locations, codec flags, hosts, progress formatting.
+// Unit tests of the pieces both tools share (src/tools/common): list splitting, asbackup's
+// local-time format, storage locations, codec flags, hosts, progress formatting, the reporter,
+// machine lines and signals. More of common/ (reporter styles, machine-line formatting, exit codes):
+// tools_common_test.cc.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <csignal>
 #include <cstdlib>
 #include <ctime>
 #include <fstream>
+#include <iostream>
 
-#include "tools/tool_options.h"
+#include "tools/common/codec_options.h"
+#include "tools/common/connection_options.h"
+#include "tools/common/machine_lines.h"
+#include "tools/common/output_options.h"
+#include "tools/common/progress.h"
+#include "tools/common/signals.h"
+#include "tools/common/storage_options.h"
+#include "tools/common/values.h"
 
 namespace aero::tools {
 namespace {
@@ -139,7 +151,8 @@ TEST(ToolOptions, ProgressFormatting) {
 TEST(ToolOptions, ReporterCallsAndStops) {
   std::atomic<int> calls{0};
   {
-    ProgressReporter r([&] { return "x" + std::to_string(++calls); }, false, std::chrono::milliseconds(5), nullptr);
+    ProgressReporter r([&] { return "x" + std::to_string(++calls); }, ProgressStyle::kLines, std::chrono::milliseconds(5),
+                       nullptr);
     r.Stop();
   }
   EXPECT_GE(calls.load(), 1) << "Stop prints the final line";
@@ -148,7 +161,7 @@ TEST(ToolOptions, ReporterCallsAndStops) {
 TEST(ToolOptions, OutputHelpers) {
   OutputFlags f;
   f.no_progress = true;
-  EXPECT_EQ(StartProgress(f, [](bool) { return std::string(); }), nullptr);
+  EXPECT_EQ(StartProgress(f, [](bool) { return std::string(); }, std::cerr), nullptr);
   std::string path = ::testing::TempDir() + "/abs_machine_" + std::to_string(::getpid());
   f.machine = path;
   std::atomic<int> calls{0};
@@ -156,7 +169,7 @@ TEST(ToolOptions, OutputHelpers) {
     EXPECT_FALSE(terminal);
     ++calls;
     return std::string("ignored");
-  });
+  }, std::cerr);
   ASSERT_NE(r, nullptr);
   r->Stop();
   EXPECT_GE(calls.load(), 1);

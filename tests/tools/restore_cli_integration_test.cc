@@ -5,20 +5,18 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
-#include "restore/restore_cli.h"
 #include "storage/factory.h"
 #include "tests/client/cluster_fixture.h"
 #include "tests/restore/restore_test_util.h"
+#include "tests/tools/restore_cli_test_util.h"
+#include "tools/restore/restore_run.h"
 
 namespace aero::restore {
 namespace {
 
-Result<RestoreToolConfig> Parse(std::vector<std::string> args) {
-  args.insert(args.begin(), "abs-restore");
-  std::vector<const char*> argv;
-  for (auto& a : args) argv.push_back(a.c_str());
-  return ParseRestoreArgs(static_cast<int>(argv.size()), argv.data());
-}
+using tools::RunRestoreTool;
+using tools::testing::ParseRestore;
+
 // Whole tool against the in-process server (or a real one): restore, JSON counters, exit status.
 TEST(RestoreCliIntegrationTest, RestoresAndReportsFailures) {
   std::unique_ptr<aero::testing::ClusterTarget> target;
@@ -34,7 +32,7 @@ TEST(RestoreCliIntegrationTest, RestoresAndReportsFailures) {
                                                 aero::testing::VoidTimeIn(-50)));
   ASSERT_TRUE(aero::testing::WriteFile(**st, "d/test_00000.asb", aero::testing::EncodeAsb(c)).ok());
   std::string host = target->seeds()[0].ToString();
-  auto cfg = Parse({"-h", host, "-d", dir.path() + "/d", "-n", "test", "--json", "--no-progress", "-t", "4"});
+  auto cfg = ParseRestore({"-h", host, "-d", dir.path() + "/d", "-n", "test", "--json", "--no-progress", "-t", "4"});
   ASSERT_TRUE(cfg.ok()) << cfg.status().ToString();
   std::ostringstream out, err;
   EXPECT_EQ(RunRestoreTool(*cfg, out, err), 0) << err.str();
@@ -44,7 +42,7 @@ TEST(RestoreCliIntegrationTest, RestoresAndReportsFailures) {
   EXPECT_EQ(j["expired-records"], 1);
 
   // Unique restore of the same data: everything exists, still success.
-  cfg = Parse({"-h", host, "-d", dir.path() + "/d", "-u", "--json", "--no-progress"});
+  cfg = ParseRestore({"-h", host, "-d", dir.path() + "/d", "-u", "--json", "--no-progress"});
   ASSERT_TRUE(cfg.ok());
   std::ostringstream out2, err2;
   EXPECT_EQ(RunRestoreTool(*cfg, out2, err2), 0) << err2.str();
@@ -54,7 +52,7 @@ TEST(RestoreCliIntegrationTest, RestoresAndReportsFailures) {
   std::string text = aero::testing::EncodeAsb(c);
   text.insert(text.find("+ n test"), "+ q bogus\n");
   ASSERT_TRUE(aero::testing::WriteFile(**st, "bad/test_00000.asb", text).ok());
-  cfg = Parse({"-h", host, "-d", dir.path() + "/bad", "--no-progress"});
+  cfg = ParseRestore({"-h", host, "-d", dir.path() + "/bad", "--no-progress"});
   ASSERT_TRUE(cfg.ok());
   std::ostringstream out3, err3;
   EXPECT_EQ(RunRestoreTool(*cfg, out3, err3), 1);
