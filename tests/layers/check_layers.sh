@@ -36,12 +36,6 @@ declare -A allowed=(
   [app]="service/model service/api service/scheduler service/jobs $service_base $engines"
 )
 
-# Known exceptions, "<file> <include>", each to be removed when its cause is gone.
-# TEMPORARY: branch tools-reshape moves restore_cli.* into src/tools; remove this entry after merging it.
-exceptions=(
-  "src/restore/restore_cli.cc tools/tool_options.h"
-)
-
 # The layer a path belongs to: "service/<sub>" inside src/service, else the first folder.
 layer_of() {
   local p=$1
@@ -53,7 +47,6 @@ layer_of() {
 }
 
 violations=0
-used_exceptions=()
 cd "$root"
 while IFS= read -r file; do
   rel=${file#src/}
@@ -67,22 +60,10 @@ while IFS= read -r file; do
     to=$(layer_of "$inc")
     [[ -z $to || $to == "$from" ]] && continue
     [[ " ${allowed[$from]} " == *" $to "* ]] && continue
-    entry="$file $inc"
-    if printf '%s\n' "${exceptions[@]}" | grep -qxF "$entry"; then
-      echo "layers: allowed for now (listed exception): $file includes \"$inc\" (src/$from -> src/$to)"
-      used_exceptions+=("$entry")
-      continue
-    fi
     echo "layers: $file includes \"$inc\": src/$from may not depend on src/$to"
     violations=$((violations + 1))
   done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)".*/\1/p' "$file")
 done < <(find src -type f \( -name '*.h' -o -name '*.cc' -o -name '*.cpp' -o -name '*.hpp' \) | sort)
-
-for e in "${exceptions[@]}"; do
-  if ! printf '%s\n' "${used_exceptions[@]+"${used_exceptions[@]}"}" | grep -qxF "$e"; then
-    echo "layers: the exception \"$e\" no longer occurs: remove it from tests/layers/check_layers.sh"
-  fi
-done
 
 if ((violations > 0)); then
   echo "layers: $violations include(s) against the layer rules"
