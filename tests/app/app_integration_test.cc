@@ -4,9 +4,6 @@
 // rate limiting, 413/405/404, metrics exposition, OpenAPI coverage of the route table, CLI behaviour).
 #include <gtest/gtest.h>
 #include <httplib.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 #include <sys/stat.h>
 #include <yaml-cpp/yaml.h>
 
@@ -18,19 +15,19 @@
 #include <set>
 #include <sstream>
 
-#include "service_process.h"
+#include "tests/support/certs.h"
+#include "tests/support/ports.h"
+#include "tests/support/service_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace aero::apptest {
 namespace {
 
 using json = nlohmann::json;
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::FreeLoopbackPort;
+using testing::ReadFile;
+using testing::ServiceProcess;
+using testing::TempDir;
 
 std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
   for (size_t i = s.find(from); i != std::string::npos; i = s.find(from, i + to.size())) s.replace(i, from.size(), to);
@@ -51,7 +48,7 @@ class Service {
     args_ = {"-c", dir_.File("config.yml")};
     for (auto& a : extra_args) args_.push_back(a);
   }
-  bool Start() { return proc_.Start(args_); }
+  bool Start() { return proc_.Start(args_).ok(); }
   int Stop() { return proc_.Stop(); }
   httplib::Client Client(const std::string& prefix = "") const {
     httplib::Client c("127.0.0.1", port_);
@@ -629,32 +626,9 @@ TEST(ServiceApp, CleanShutdownAndStartupErrors) {
   EXPECT_NE(second.output().find("cannot bind"), std::string::npos) << second.output();
 }
 
-// Writes a self-signed certificate and its private key (PEM) for the HTTPS listener test.
-bool WriteSelfSignedCert(const std::string& cert_path, const std::string& key_path) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  if (!key) return false;
-  X509* x = X509_new();
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x), -60);
-  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-  X509_set_pubkey(x, key);
-  X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
-  X509_set_issuer_name(x, name);
-  bool ok = X509_sign(x, key, EVP_sha256()) > 0;
-  FILE* cf = fopen(cert_path.c_str(), "w");
-  FILE* kf = fopen(key_path.c_str(), "w");
-  ok = ok && cf && kf && PEM_write_X509(cf, x) == 1 && PEM_write_PrivateKey(kf, key, nullptr, nullptr, 0, nullptr, nullptr) == 1;
-  if (cf) fclose(cf);
-  if (kf) fclose(kf);
-  X509_free(x);
-  EVP_PKEY_free(key);
-  return ok;
-}
-
 TEST(ServiceApp, HttpsListener) {
   TempDir certs;
-  ASSERT_TRUE(WriteSelfSignedCert(certs.File("cert.pem"), certs.File("key.pem")));
+  ASSERT_TRUE(testing::WriteSelfSignedCert(certs.File("cert.pem"), certs.File("key.pem")).ok());
   int https_port = FreeLoopbackPort();
   const std::string key = certs.File("key.pem");
   auto with_https = [https_port, key](const std::string& cert) {
@@ -714,7 +688,7 @@ TEST(ServiceApp, ConfigFromUrlIsReadOnly) {
   int peer_port = peer.bind_to_any_port("127.0.0.1");
   std::thread t([&] { peer.listen_after_bind(); });
   ServiceProcess p;
-  bool started = p.Start({"-c", "http://127.0.0.1:" + std::to_string(peer_port) + "/abs.yml"});
+  bool started = p.Start({"-c", "http://127.0.0.1:" + std::to_string(peer_port) + "/abs.yml"}).ok();
   if (started) {
     auto c = svc.Client();
     EXPECT_EQ(Get(c, "/v1/config/routines/daily").status, 200);
@@ -739,7 +713,7 @@ TEST(ServiceApp, RemoteDescriptorLocalStorage) {
   // v3 descriptor.
   d.Write("remote.yml", "local-storage:\n  path: " + svc.ConfigPath() + "\n");
   ServiceProcess p;
-  ASSERT_TRUE(p.Start({"-c", d.File("remote.yml"), "-r"})) << p.output();
+  ASSERT_TRUE(p.Start({"-c", d.File("remote.yml"), "-r"}).ok()) << p.output();
   auto c = svc.Client();
   EXPECT_EQ(Post(c, "/v1/config/policies/viaRemote", R"({"parallel":5})").status, 201);
   EXPECT_NE(ReadFile(svc.ConfigPath()).find("viaRemote"), std::string::npos);
@@ -747,7 +721,7 @@ TEST(ServiceApp, RemoteDescriptorLocalStorage) {
   // ABS 2.0 flat descriptor.
   d.Write("remote2.yml", "type: local\npath: " + svc.ConfigPath() + "\n");
   ServiceProcess p2;
-  ASSERT_TRUE(p2.Start({"-c", d.File("remote2.yml"), "--remote"})) << p2.output();
+  ASSERT_TRUE(p2.Start({"-c", d.File("remote2.yml"), "--remote"}).ok()) << p2.output();
   EXPECT_EQ(Get(c, "/v1/config/policies/viaRemote").status, 200);
   EXPECT_EQ(p2.Stop(), 0);
   d.Write("remote3.yml", "s3-storage:\n  bucket: b\n");

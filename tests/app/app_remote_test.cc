@@ -4,22 +4,19 @@
 #include <gtest/gtest.h>
 #include <httplib.h>
 
-#include <fstream>
-#include <sstream>
-
-#include "service_process.h"
 #include "storage/factory.h"
-#include "tests/storage/peers.h"
+#include "tests/support/peers.h"
+#include "tests/support/ports.h"
+#include "tests/support/service_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace aero::apptest {
 namespace {
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::FreeLoopbackPort;
+using testing::ReadFile;
+using testing::ServiceProcess;
+using testing::TempDir;
 
 TEST(ServiceRemote, ConfigInS3IsReadAndWrittenBack) {
   testing::S3rverPeer peer;
@@ -53,7 +50,7 @@ TEST(ServiceRemote, ConfigInS3IsReadAndWrittenBack) {
                           "  s3-endpoint-override: " + peer.endpoint() + "\n  access-key-id: S3RVER\n"
                           "  secret-access-key: S3RVER\n");
   ServiceProcess svc;
-  ASSERT_TRUE(svc.Start({"-c", dir.File("remote.yml"), "--remote"})) << svc.output();
+  ASSERT_TRUE(svc.Start({"-c", dir.File("remote.yml"), "--remote"}).ok()) << svc.output();
   httplib::Client c("127.0.0.1", port);
   c.set_read_timeout(std::chrono::seconds(10));
   auto h = c.Get("/v1/config/routines/daily");

@@ -9,11 +9,8 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
-#include <openssl/x509v3.h>
 #include <poll.h>
 #include <signal.h>
 #include <spdlog/sinks/ringbuffer_sink.h>
@@ -26,20 +23,32 @@
 #include <fstream>
 #include <memory>
 #include <sstream>
+#include <stdexcept>
 #include <string>
-#include <thread>
 
 #include "service/api/api_server.h"
 #include "service/metrics/metrics.h"
 #include "service/model/config_store.h"
 #include "service/model/operations.h"
-#include "service_process.h"
 #include "tests/secrets/fake_secret_agent.h"
+#include "tests/support/certs.h"
+#include "tests/support/ports.h"
+#include "tests/support/service_process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 namespace aero::apptest {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+using testing::CertSpec;
+using testing::FreeLoopbackPort;
+using testing::ReadFile;
+using testing::ServiceProcess;
+using testing::TempDir;
+using testing::TestCert;
+using testing::WaitUntil;
+using testing::WriteFile;
 
 // A write to a connection the service closed must fail the test, not kill it.
 const bool kIgnoreSigpipe = [] {
@@ -47,75 +56,28 @@ const bool kIgnoreSigpipe = [] {
   return true;
 }();
 
-std::string ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 std::string ReplaceAll(std::string s, const std::string& from, const std::string& to) {
   for (size_t i = s.find(from); i != std::string::npos; i = s.find(from, i + to.size())) s.replace(i, from.size(), to);
   return s;
 }
 
 // ---- certificates ----
-struct KeyPair {
-  EVP_PKEY* key = nullptr;
-  X509* cert = nullptr;
-  KeyPair() = default;
-  KeyPair(const KeyPair&) = delete;
-  KeyPair& operator=(const KeyPair&) = delete;
-  ~KeyPair() {
-    X509_free(cert);
-    EVP_PKEY_free(key);
-  }
-};
-
-void AddExt(X509* cert, X509* issuer, int nid, const char* value) {
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-  ASSERT_NE(ext, nullptr) << value;
-  X509_add_ext(cert, ext, -1);
-  X509_EXTENSION_free(ext);
-}
-
-// A P-256 (or RSA-2048) certificate named `cn`, signed by `issuer` (self-signed when null).
-void MakeCert(KeyPair& out, const std::string& cn, const KeyPair* issuer, bool is_ca, int serial, bool rsa = false) {
-  out.key = rsa ? EVP_RSA_gen(2048) : EVP_EC_gen("P-256");
-  ASSERT_NE(out.key, nullptr);
-  out.cert = X509_new();
-  X509_set_version(out.cert, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(out.cert), serial);
-  X509_gmtime_adj(X509_getm_notBefore(out.cert), -60);
-  X509_gmtime_adj(X509_getm_notAfter(out.cert), 3600);
-  X509_set_pubkey(out.cert, out.key);
-  X509_NAME* name = X509_get_subject_name(out.cert);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-  X509* issuer_cert = issuer ? issuer->cert : out.cert;
-  X509_set_issuer_name(out.cert, X509_get_subject_name(issuer_cert));
+// A P-256 (or RSA-2048) certificate named `cn`, signed by `issuer` (self-signed when null): a CA, or a
+// certificate for 127.0.0.1.
+TestCert MakeCert(const std::string& cn, const TestCert* issuer, bool is_ca, int serial, bool rsa = false) {
+  CertSpec spec;
+  spec.common_name = cn;
+  spec.serial = serial;
+  spec.rsa = rsa;
   if (is_ca) {
-    AddExt(out.cert, issuer_cert, NID_basic_constraints, "critical,CA:TRUE");
-    AddExt(out.cert, issuer_cert, NID_key_usage, "critical,keyCertSign,cRLSign");
+    spec.key_usage = "critical,keyCertSign,cRLSign";
+    spec.subject_alt_names = "";
   } else {
-    AddExt(out.cert, issuer_cert, NID_basic_constraints, "CA:FALSE");
-    AddExt(out.cert, issuer_cert, NID_subject_alt_name, "IP:127.0.0.1");
+    spec.basic_constraints = "CA:FALSE";
   }
-  ASSERT_GT(X509_sign(out.cert, issuer ? issuer->key : out.key, EVP_sha256()), 0);
-}
-
-void WritePem(const KeyPair& kp, const std::string& cert_path, const std::string& key_path) {
-  FILE* cf = fopen(cert_path.c_str(), "w");
-  ASSERT_NE(cf, nullptr);
-  EXPECT_EQ(PEM_write_X509(cf, kp.cert), 1);
-  fclose(cf);
-  if (key_path.empty()) return;
-  FILE* kf = fopen(key_path.c_str(), "w");
-  ASSERT_NE(kf, nullptr);
-  EXPECT_EQ(PEM_write_PrivateKey(kf, kp.key, nullptr, nullptr, 0, nullptr, nullptr), 1);
-  fclose(kf);
+  auto cert = TestCert::Make(spec, issuer);
+  if (!cert.ok()) throw std::runtime_error(cert.status().ToString());
+  return std::move(*cert);
 }
 
 // Replaces `path` with `content` through a temporary file and rename(), as certificate managers do.
@@ -129,28 +91,6 @@ void ReplaceFile(const std::string& path, const std::string& content) {
   ASSERT_EQ(std::rename(tmp.c_str(), path.c_str()), 0) << path;
 }
 
-// `kp` as PEM text: the certificate, or the private key (encrypted with `password` when given).
-std::string CertPem(const KeyPair& kp) {
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_X509(bio, kp.cert);
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio, &data);
-  std::string out(data, static_cast<size_t>(n));
-  BIO_free(bio);
-  return out;
-}
-std::string KeyPem(const KeyPair& kp, const std::string& password = "") {
-  BIO* bio = BIO_new(BIO_s_mem());
-  PEM_write_bio_PrivateKey(bio, kp.key, password.empty() ? nullptr : EVP_aes_256_cbc(),
-                           reinterpret_cast<const unsigned char*>(password.data()), static_cast<int>(password.size()),
-                           nullptr, nullptr);
-  char* data = nullptr;
-  long n = BIO_get_mem_data(bio, &data);
-  std::string out(data, static_cast<size_t>(n));
-  BIO_free(bio);
-  return out;
-}
-
 // CA, server and client certificates, plus a client certificate from an unrelated CA.
 struct Pki {
   TempDir dir;
@@ -159,12 +99,11 @@ struct Pki {
   std::string server_key_encrypted;
   static constexpr const char* kKeyPassphrase = "Tls-Key-Passphrase-7";
   void Make() {
-    KeyPair ca_kp, server_kp, client_kp, rogue_ca_kp, rogue_kp;
-    MakeCert(ca_kp, "abs-test-ca", nullptr, true, 1);
-    MakeCert(server_kp, "127.0.0.1", &ca_kp, false, 2);
-    MakeCert(client_kp, "abs-client", &ca_kp, false, 3);
-    MakeCert(rogue_ca_kp, "rogue-ca", nullptr, true, 4);
-    MakeCert(rogue_kp, "abs-client", &rogue_ca_kp, false, 5);
+    TestCert ca_kp = MakeCert("abs-test-ca", nullptr, true, 1);
+    TestCert server_kp = MakeCert("127.0.0.1", &ca_kp, false, 2);
+    TestCert client_kp = MakeCert("abs-client", &ca_kp, false, 3);
+    TestCert rogue_ca_kp = MakeCert("rogue-ca", nullptr, true, 4);
+    TestCert rogue_kp = MakeCert("abs-client", &rogue_ca_kp, false, 5);
     ca = dir.File("ca.pem");
     server_cert = dir.File("server.pem");
     server_key = dir.File("server.key");
@@ -172,19 +111,12 @@ struct Pki {
     client_key = dir.File("client.key");
     rogue_cert = dir.File("rogue.pem");
     rogue_key = dir.File("rogue.key");
-    WritePem(ca_kp, ca, "");
-    WritePem(server_kp, server_cert, server_key);
-    WritePem(client_kp, client_cert, client_key);
-    WritePem(rogue_kp, rogue_cert, rogue_key);
+    ASSERT_TRUE(ca_kp.Write(ca, "").ok());
+    ASSERT_TRUE(server_kp.Write(server_cert, server_key).ok());
+    ASSERT_TRUE(client_kp.Write(client_cert, client_key).ok());
+    ASSERT_TRUE(rogue_kp.Write(rogue_cert, rogue_key).ok());
     server_key_encrypted = dir.File("server-encrypted.key");
-    FILE* kf = fopen(server_key_encrypted.c_str(), "w");
-    ASSERT_NE(kf, nullptr);
-    const std::string pass = kKeyPassphrase;
-    EXPECT_EQ(PEM_write_PrivateKey(kf, server_kp.key, EVP_aes_256_cbc(),
-                                   reinterpret_cast<const unsigned char*>(pass.data()), static_cast<int>(pass.size()),
-                                   nullptr, nullptr),
-              1);
-    fclose(kf);
+    ASSERT_TRUE(WriteFile(server_key_encrypted, server_kp.KeyPem(kKeyPassphrase)));
   }
 };
 
@@ -339,15 +271,11 @@ std::string ServedCertificate(int port, std::string* error) {
   return std::string(cn) + "/" + std::to_string(serial);
 }
 
-// Polls ServedCertificate until it is `want` or `limit` passed (then the last answer). New
-// connections every 100 ms: the test waits for the service's own poll, it does not time it.
+// Polls ServedCertificate until it is `want` or `limit` passed (then the last answer). A new
+// connection each time: the test waits for the service's own poll, it does not time it.
 std::string WaitForServed(int port, const std::string& want, std::chrono::milliseconds limit, std::string* error) {
-  const auto deadline = Clock::now() + limit;
-  std::string got = ServedCertificate(port, error);
-  while (got != want && Clock::now() < deadline) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    got = ServedCertificate(port, error);
-  }
+  std::string got;
+  WaitUntil([&] { return (got = ServedCertificate(port, error)) == want; }, limit);
   return got;
 }
 
@@ -356,11 +284,11 @@ class Service {
  public:
   explicit Service(const std::function<std::string(std::string)>& edit) {
     port_ = FreeLoopbackPort();
-    std::string text = ReadText(std::string(ABS_TEST_DATA) + "/base.yml");
+    std::string text = ReadFile(std::string(ABS_TEST_DATA) + "/base.yml");
     text = ReplaceAll(ReplaceAll(text, "@PORT@", std::to_string(port_)), "@DIR@", dir_.path());
     dir_.Write("config.yml", edit(text));
   }
-  bool Start() { return proc_.Start({"-c", dir_.File("config.yml")}); }
+  bool Start() { return proc_.Start({"-c", dir_.File("config.yml")}).ok(); }
   int RunToExit() { return proc_.RunToExit({"-c", dir_.File("config.yml")}); }
   int port() const { return port_; }
   ServiceProcess& proc() { return proc_; }
@@ -586,10 +514,9 @@ TEST(ServiceSettings, ReplacedCertificateIsServedWithoutRestart) {
   std::string err;
   ASSERT_EQ(ServedCertificate(https_port, &err), "127.0.0.1/2") << err;
 
-  KeyPair next;
-  MakeCert(next, "abs-reloaded", nullptr, false, 77);
-  ReplaceFile(pki.server_key, KeyPem(next));
-  ReplaceFile(pki.server_cert, CertPem(next));
+  TestCert next = MakeCert("abs-reloaded", nullptr, false, 77);
+  ReplaceFile(pki.server_key, next.KeyPem());
+  ReplaceFile(pki.server_cert, next.CertPem());
   const auto replaced = Clock::now();
   EXPECT_EQ(WaitForServed(https_port, "abs-reloaded/77", std::chrono::seconds(15), &err), "abs-reloaded/77")
       << err << svc.proc().output();
@@ -626,16 +553,16 @@ class LogCapture {
   }
   // Waits (polling, up to `limit`) until a logged line contains every one of `parts`.
   bool WaitFor(const std::vector<std::string>& parts, std::chrono::milliseconds limit = std::chrono::seconds(5)) const {
-    const auto deadline = Clock::now() + limit;
-    for (;;) {
-      for (const auto& line : sink_->last_formatted()) {
-        bool all = true;
-        for (const auto& p : parts) all = all && line.find(p) != std::string::npos;
-        if (all) return true;
-      }
-      if (Clock::now() >= deadline) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
+    return WaitUntil(
+        [&] {
+          for (const auto& line : sink_->last_formatted()) {
+            bool all = true;
+            for (const auto& p : parts) all = all && line.find(p) != std::string::npos;
+            if (all) return true;
+          }
+          return false;
+        },
+        limit);
   }
 
  private:
@@ -676,12 +603,11 @@ TEST(CertificateReload, InvalidReplacementKeepsTheLastGoodPair) {
   TempDir dir;
   const std::string cert = dir.File("live.pem"), key = dir.File("live.key");
   const std::string password = "Reload-Passphrase-9";
-  KeyPair a, b, other;
-  MakeCert(a, "cert-a", nullptr, false, 101);
-  MakeCert(b, "cert-b", nullptr, false, 102, /*rsa=*/true);
-  MakeCert(other, "cert-other", nullptr, false, 103);
-  ReplaceFile(cert, CertPem(a));
-  ReplaceFile(key, KeyPem(a, password));
+  TestCert a = MakeCert("cert-a", nullptr, false, 101);
+  TestCert b = MakeCert("cert-b", nullptr, false, 102, /*rsa=*/true);
+  TestCert other = MakeCert("cert-other", nullptr, false, 103);
+  ReplaceFile(cert, a.CertPem());
+  ReplaceFile(key, a.KeyPem(password));
 
   InProcessServer srv;
   Status st = srv.Start(cert, key, password, std::chrono::milliseconds(50));
@@ -695,14 +621,14 @@ TEST(CertificateReload, InvalidReplacementKeepsTheLastGoodPair) {
   EXPECT_EQ(ServedCertificate(srv.port, &err), "cert-a/101") << err;
 
   // A well-formed certificate whose key is not the one in key-file.
-  ReplaceFile(cert, CertPem(other));
+  ReplaceFile(cert, other.CertPem());
   ASSERT_TRUE(log.WaitFor({"not reloaded", "key-file " + key + " does not match the certificate in cert-file " + cert}))
       << log.Text();
   EXPECT_EQ(ServedCertificate(srv.port, &err), "cert-a/101") << err;
 
   // The new pair (RSA where the first was EC): served to new connections.
-  ReplaceFile(key, KeyPem(b, password));
-  ReplaceFile(cert, CertPem(b));
+  ReplaceFile(key, b.KeyPem(password));
+  ReplaceFile(cert, b.CertPem());
   EXPECT_EQ(WaitForServed(srv.port, "cert-b/102", std::chrono::seconds(5), &err), "cert-b/102") << err << log.Text();
   EXPECT_TRUE(log.WaitFor({"certificate reloaded from " + cert, "CN=cert-b"})) << log.Text();
 
@@ -710,7 +636,7 @@ TEST(CertificateReload, InvalidReplacementKeepsTheLastGoodPair) {
   ASSERT_EQ(std::remove(key.c_str()), 0);
   ASSERT_TRUE(log.WaitFor({"not reloaded", "key-file " + key + ": cannot open"})) << log.Text();
   EXPECT_EQ(ServedCertificate(srv.port, &err), "cert-b/102") << err;
-  ReplaceFile(key, KeyPem(b, "Another-Passphrase"));
+  ReplaceFile(key, b.KeyPem("Another-Passphrase"));
   ASSERT_TRUE(log.WaitFor({"not reloaded", "key-file " + key + ": no PEM private key"})) << log.Text();
   EXPECT_EQ(ServedCertificate(srv.port, &err), "cert-b/102") << err;
   srv.server.Stop();
@@ -722,11 +648,10 @@ TEST(CertificateReload, InvalidReplacementKeepsTheLastGoodPair) {
 TEST(CertificateReload, StopIsPromptAndABadFirstPairFailsStart) {
   TempDir dir;
   const std::string cert = dir.File("live.pem"), key = dir.File("live.key");
-  KeyPair a, other;
-  MakeCert(a, "cert-a", nullptr, false, 201);
-  MakeCert(other, "cert-other", nullptr, false, 202);
-  ReplaceFile(cert, CertPem(a));
-  ReplaceFile(key, KeyPem(a));
+  TestCert a = MakeCert("cert-a", nullptr, false, 201);
+  TestCert other = MakeCert("cert-other", nullptr, false, 202);
+  ReplaceFile(cert, a.CertPem());
+  ReplaceFile(key, a.KeyPem());
   {
     InProcessServer srv;
     Status st = srv.Start(cert, key, "", std::chrono::hours(1));
@@ -738,7 +663,7 @@ TEST(CertificateReload, StopIsPromptAndABadFirstPairFailsStart) {
     EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count(), 3000);
     EXPECT_TRUE(srv.server.Endpoints().empty());
   }
-  ReplaceFile(key, KeyPem(other));
+  ReplaceFile(key, other.KeyPem());
   InProcessServer srv;
   Status st = srv.Start(cert, key, "", std::chrono::milliseconds(50));
   EXPECT_EQ(st.code(), ErrorCode::kInvalidArgument);

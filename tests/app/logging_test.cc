@@ -15,20 +15,14 @@
 #include <vector>
 
 #include "app/logging.h"
-#include "service_process.h"
+#include "tests/support/temp_dir.h"
 
 namespace aero::app {
 namespace {
 
 using std::chrono::system_clock;
-using apptest::TempDir;
-
-std::string Read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::ReadFile;
+using testing::TempDir;
 
 std::string Gunzip(const std::string& path) {
   gzFile f = gzopen(path.c_str(), "rb");
@@ -96,10 +90,10 @@ TEST(RotatingLogFile, RotatesBeforeAWriteWouldPassMaxSize) {
   EXPECT_EQ(List(dir.path()), (std::vector<std::string>{"abs-2024-10-30T07-51-00.773.log",
                                                          "abs-2024-10-30T07-51-00.774.log",
                                                          "abs-2024-10-30T07-51-00.775.log", "abs.log"}));
-  EXPECT_EQ(Read(dir.File("abs-2024-10-30T07-51-00.773.log")), "0123456789\nabcdefgh\n");
-  EXPECT_EQ(Read(dir.File("abs-2024-10-30T07-51-00.774.log")), "next\n");
-  EXPECT_EQ(Read(dir.File("abs-2024-10-30T07-51-00.775.log")), std::string(30, 'x') + "\n");
-  EXPECT_EQ(Read(o.filename), "tail\n");
+  EXPECT_EQ(ReadFile(dir.File("abs-2024-10-30T07-51-00.773.log")), "0123456789\nabcdefgh\n");
+  EXPECT_EQ(ReadFile(dir.File("abs-2024-10-30T07-51-00.774.log")), "next\n");
+  EXPECT_EQ(ReadFile(dir.File("abs-2024-10-30T07-51-00.775.log")), std::string(30, 'x') + "\n");
+  EXPECT_EQ(ReadFile(o.filename), "tail\n");
   ASSERT_EQ(stat(o.filename.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0640u);
   EXPECT_EQ((*f)->LastMillError(), "");
@@ -109,7 +103,7 @@ TEST(RotatingLogFile, RotatesBeforeAWriteWouldPassMaxSize) {
   auto again = RotatingLogFile::Open(o);
   ASSERT_TRUE(again.ok());
   ASSERT_TRUE((*again)->Write("more\n").ok());
-  EXPECT_EQ(Read(o.filename), "tail\nmore\n");
+  EXPECT_EQ(ReadFile(o.filename), "tail\nmore\n");
 }
 
 // maxbackups keeps the newest N rotated files (a file and its .gz count once); other files in the
@@ -136,8 +130,8 @@ TEST(RotatingLogFile, MaxBackupsKeepsTheNewest) {
   EXPECT_EQ(List(dir.path()),
             (std::vector<std::string>{"abs-2024-10-30T07-51-00.773.log", "abs-2024-10-30T07-51-01.773.log",
                                       "abs-notatime.log", "abs.log", "other-2024-01-01T00-00-00.000.log"}));
-  EXPECT_EQ(Read(dir.File("abs-2024-10-30T07-51-01.773.log")), "line 1...\n");
-  EXPECT_EQ(Read(dir.File("abs.log")), "line 2...\n");
+  EXPECT_EQ(ReadFile(dir.File("abs-2024-10-30T07-51-01.773.log")), "line 1...\n");
+  EXPECT_EQ(ReadFile(dir.File("abs.log")), "line 2...\n");
 }
 
 // maxage deletes rotated files whose name time is older than N days (relative to the clock), both
@@ -191,7 +185,7 @@ TEST(RotatingLogFile, CompressGzipsRotatedFiles) {
   const std::string gz = "service-2024-10-30T07-51-04.773.log.gz";
   EXPECT_EQ(List(dir.path()), (std::vector<std::string>{gz, "service.log"}));
   EXPECT_EQ(Gunzip(dir.File(gz)), first);
-  EXPECT_EQ(Read(o.filename), std::string(40, 'z') + "\n");
+  EXPECT_EQ(ReadFile(o.filename), std::string(40, 'z') + "\n");
   EXPECT_EQ((*f)->LastMillError(), "");
 }
 
@@ -237,7 +231,7 @@ TEST(SetUpLogging, FileWriterRotatesAndCompresses) {
   EXPECT_EQ(rotated.find("not at this level"), std::string::npos);
   EXPECT_EQ(rotated.rfind("time=", 0), 0u);
   EXPECT_NE(rotated.find(" level=WARN msg=\""), std::string::npos);
-  std::string live = Read(dir.File("abs.log"));
+  std::string live = ReadFile(dir.File("abs.log"));
   EXPECT_NE(live.find("2199 fff"), std::string::npos);
 }
 

@@ -16,6 +16,7 @@
 #include "storage/factory.h"
 #include "tests/backup/backup_test_util.h"
 #include "tests/client/cluster_fixture.h"
+#include "tests/support/temp_dir.h"
 
 namespace aero::backup {
 namespace {
@@ -28,21 +29,7 @@ const bool kIgnoreSigpipe = [] {
   return true;
 }();
 
-class TempDir {
- public:
-  TempDir() {
-    std::string tmpl = (std::filesystem::temp_directory_path() / "abs_backup_XXXXXX").string();
-    path_ = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using aero::testing::TempDir;
 
 ClusterTarget::Options Nodes(int n, int rf) {
   ClusterTarget::Options o;

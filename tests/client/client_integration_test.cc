@@ -4,15 +4,11 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
-#include <openssl/x509v3.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
-#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <set>
@@ -30,6 +26,8 @@
 #include "protocol/info.h"
 #include "protocol/message.h"
 #include "tests/client/cluster_fixture.h"
+#include "tests/support/certs.h"
+#include "tests/support/temp_dir.h"
 
 namespace aero::client {
 namespace {
@@ -1009,45 +1007,15 @@ TEST_F(ClientIT, CommunityEditionAnswers51AndClientProceeds) {
   (*c)->Close();
 }
 
-// Writes a self-signed certificate with SAN DNS names and its key to dir.
-void WriteCert(const std::string& dir, const std::vector<std::string>& sans) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* x = X509_new();
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 7);
-  X509_gmtime_adj(X509_getm_notBefore(x), -60);
-  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-  X509_set_pubkey(x, key);
-  X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("abs test"), -1, -1, 0);
-  X509_set_issuer_name(x, name);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
-  std::string san;
-  for (const auto& s : sans) san += (san.empty() ? "" : ",") + std::string("DNS:") + s;
-  X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, san.c_str());
-  X509_add_ext(x, ext, -1);
-  X509_EXTENSION_free(ext);
-  ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_basic_constraints, "critical,CA:TRUE");
-  X509_add_ext(x, ext, -1);
-  X509_EXTENSION_free(ext);
-  X509_sign(x, key, EVP_sha256());
-  FILE* f = fopen((dir + "/cert.pem").c_str(), "w");
-  PEM_write_X509(f, x);
-  fclose(f);
-  f = fopen((dir + "/key.pem").c_str(), "w");
-  PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr);
-  fclose(f);
-  X509_free(x);
-  EVP_PKEY_free(key);
-}
-
 TEST_F(ClientIT, TlsWithNameVerification) {
   ABS_SKIP_IF_REAL_SERVER("TLS listener");
-  std::string dir = (std::filesystem::temp_directory_path() / ("abs_client_tls_" + std::to_string(::getpid()))).string();
-  std::filesystem::create_directories(dir);
-  WriteCert(dir, {"*.abs.test", "abs-test"});
+  aero::testing::TempDir tmp("abs-client-tls");
+  const std::string dir = tmp.path();
+  aero::testing::CertSpec spec;  // self-signed, so it is its own CA
+  spec.common_name = "abs test";
+  spec.subject_alt_names = "DNS:*.abs.test,DNS:abs-test";
+  spec.serial = 7;
+  ASSERT_TRUE(aero::testing::WriteSelfSignedCert(dir + "/cert.pem", dir + "/key.pem", spec).ok());
   ClusterTarget::Options o;
   o.tls.cert_file = dir + "/cert.pem";
   o.tls.key_file = dir + "/key.pem";
@@ -1076,7 +1044,6 @@ TEST_F(ClientIT, TlsWithNameVerification) {
   untrusted.tls.ca_path = dir + "/nonexistent";
   auto bad2 = Cluster::Connect({seed}, untrusted);
   EXPECT_FALSE(bad2.ok());
-  std::filesystem::remove_all(dir);
 }
 #endif
 

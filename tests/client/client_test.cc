@@ -2,12 +2,12 @@
 // regime rules, TLS name matching, TTL computation, result classification, bcrypt credential,
 // sindex-list parsing, and request bytes compared with requests captured from the official client.
 #include <gtest/gtest.h>
-#include <openssl/evp.h>
-#include <openssl/x509v3.h>
+#include <openssl/x509.h>
 
 #include <fstream>
 #include <map>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 #include "client/auth.h"
@@ -23,6 +23,7 @@
 #include "protocol/info.h"
 #include "protocol/message.h"
 #include "protocol/msgpack.h"
+#include "tests/support/certs.h"
 
 namespace aero::client {
 namespace {
@@ -574,46 +575,32 @@ TEST(TlsName, Matching) {
   EXPECT_FALSE(TlsNameMatches("", "x"));
 }
 
-// Builds a self-signed certificate in memory with the given CN and SAN DNS names.
-X509* MakeCert(const std::string& cn, const std::vector<std::string>& sans) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* x = X509_new();
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x), 0);
-  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-  X509_set_pubkey(x, key);
-  X509_NAME* name = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(cn.c_str()), -1, -1, 0);
-  X509_set_issuer_name(x, name);
-  if (!sans.empty()) {
-    std::string v;
-    for (const auto& s : sans) v += (v.empty() ? "" : ",") + std::string("DNS:") + s;
-    X509V3_CTX ctx;
-    X509V3_set_ctx_nodb(&ctx);
-    X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
-    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, NID_subject_alt_name, v.c_str());
-    X509_add_ext(x, ext, -1);
-    X509_EXTENSION_free(ext);
-  }
-  X509_sign(x, key, EVP_sha256());
-  EVP_PKEY_free(key);
-  return x;
+// A self-signed certificate with the given CN and SAN DNS names (none: no subjectAltName).
+aero::testing::TestCert MakeCert(const std::string& cn, const std::vector<std::string>& sans) {
+  aero::testing::CertSpec spec;
+  spec.common_name = cn;
+  spec.subject_alt_names.clear();
+  for (const auto& s : sans) spec.subject_alt_names += (spec.subject_alt_names.empty() ? "DNS:" : ",DNS:") + s;
+  spec.basic_constraints.clear();
+  spec.not_before_seconds = 0;
+  auto cert = aero::testing::TestCert::Make(spec);
+  if (!cert.ok()) throw std::runtime_error(cert.status().ToString());
+  return std::move(*cert);
 }
 
 TEST(TlsName, CertificateSanBeforeCn) {
-  X509* c = MakeCert("cn.example", {"*.cluster.local", "seed.example"});
+  auto cert = MakeCert("cn.example", {"*.cluster.local", "seed.example"});
+  X509* c = cert.cert();
   EXPECT_TRUE(VerifyCertificateName(c, "node3.cluster.local").ok());
   EXPECT_TRUE(VerifyCertificateName(c, "seed.example").ok());
   // With SANs present the CN is not consulted.
   Status s = VerifyCertificateName(c, "cn.example");
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("seed.example"), std::string::npos);
-  X509_free(c);
-  X509* only_cn = MakeCert("abs-test", {});
+  auto only_cn_cert = MakeCert("abs-test", {});
+  X509* only_cn = only_cn_cert.cert();
   EXPECT_TRUE(VerifyCertificateName(only_cn, "ABS-TEST").ok());
   EXPECT_FALSE(VerifyCertificateName(only_cn, "other").ok());
-  X509_free(only_cn);
 }
 
 // ---- sindex-list ---------------------------------------------------------------------------------

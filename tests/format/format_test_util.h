@@ -12,17 +12,13 @@
 #include "common/record.h"
 #include "format/asb_reader.h"
 #include "format/string_stream.h"
+#include "tests/support/temp_dir.h"
 
 namespace aero::testing {
 
 inline std::string DataPath(const std::string& name) { return std::string(ABS_FORMAT_TEST_DATA) + "/" + name; }
 
-inline std::string ReadDataFile(const std::string& name) {
-  std::ifstream f(DataPath(name), std::ios::binary);
-  std::ostringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+inline std::string ReadDataFile(const std::string& name) { return ReadFile(DataPath(name)); }
 
 // The digests used in the hand-written golden files: bytes 7*seed + i, i = 0..19.
 inline Digest SeqDigest(int seed) {

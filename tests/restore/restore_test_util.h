@@ -1,5 +1,4 @@
-// Helpers for the restore tests and benchmark: temporary directories, hand-built records of every
-// type, writing .asb files with the format writer (optionally zstd/AES), and reading a set back from
+// Helpers for the restore tests and benchmark: hand-built records of every type, writing .asb files with the format writer (optionally zstd/AES), and reading a set back from
 // the cluster with a scan.
 #pragma once
 
@@ -20,28 +19,9 @@
 #include "format/codec.h"
 #include "format/metadata.h"
 #include "storage/storage.h"
+#include "tests/support/temp_dir.h"  // TempDir, for the tests that include this header
 
 namespace aero::testing {
-
-// A fresh directory under $TMPDIR (or /tmp), removed with its contents on destruction.
-class TempDir {
- public:
-  TempDir() {
-    const char* base = std::getenv("TMPDIR");
-    std::string tmpl = std::string(base && *base ? base : "/tmp") + "/abs-restore-XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (::mkdtemp(buf.data())) path_ = buf.data();
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 inline std::string BE64(uint64_t v) {
   std::string s;

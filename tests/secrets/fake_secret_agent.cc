@@ -4,10 +4,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/eventfd.h>
@@ -20,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/base64.h"
+#include "tests/support/certs.h"
 
 namespace aero::secrets::testing {
 
@@ -248,45 +246,11 @@ void FakeSecretAgent::Handle(int fd) {
 }
 
 Status WriteSelfSignedCert(const std::string& dir, const std::string& name) {
-  EVP_PKEY* key = EVP_EC_gen("P-256");  // fast to generate, unlike RSA
-  if (!key) return Status(ErrorCode::kInternal, "cannot generate an EC key");
-  X509* x = X509_new();
-  X509_set_version(x, 2);
-  ASN1_INTEGER_set(X509_get_serialNumber(x), 1);
-  X509_gmtime_adj(X509_getm_notBefore(x), -60);
-  X509_gmtime_adj(X509_getm_notAfter(x), 3600);
-  X509_set_pubkey(x, key);
-  X509_NAME* subject = X509_get_subject_name(x);
-  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>(name.c_str()), -1,
-                             -1, 0);
-  X509_set_issuer_name(x, subject);
-  X509V3_CTX ctx;
-  X509V3_set_ctx_nodb(&ctx);
-  X509V3_set_ctx(&ctx, x, x, nullptr, nullptr, 0);
-  for (auto [nid, value] : {std::pair{NID_subject_alt_name, "IP:127.0.0.1,IP:::1,DNS:localhost"},
-                            std::pair{NID_basic_constraints, "critical,CA:TRUE"}}) {
-    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
-    X509_add_ext(x, ext, -1);
-    X509_EXTENSION_free(ext);
-  }
-  X509_sign(x, key, EVP_sha256());
-  bool ok = true;
-  if (FILE* f = std::fopen((dir + "/" + name + ".pem").c_str(), "w")) {
-    ok = PEM_write_X509(f, x) == 1 && ok;
-    std::fclose(f);
-  } else {
-    ok = false;
-  }
-  if (FILE* f = std::fopen((dir + "/" + name + ".key").c_str(), "w")) {
-    ok = PEM_write_PrivateKey(f, key, nullptr, nullptr, 0, nullptr, nullptr) == 1 && ok;
-    std::fclose(f);
-  } else {
-    ok = false;
-  }
-  X509_free(x);
-  EVP_PKEY_free(key);
-  if (!ok) return Status(ErrorCode::kIo, "cannot write the test certificate " + name + " in " + dir);
-  return Status::Ok();
+  aero::testing::CertSpec spec;
+  spec.common_name = name;
+  spec.subject_alt_names = "IP:127.0.0.1,IP:::1,DNS:localhost";
+  Status st = aero::testing::WriteSelfSignedCert(dir + "/" + name + ".pem", dir + "/" + name + ".key", spec);
+  return st.ok() ? st : st.WithContext("the test certificate " + name + " in " + dir);
 }
 
 }  // namespace aero::secrets::testing

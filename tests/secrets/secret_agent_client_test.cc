@@ -12,6 +12,7 @@
 #include "secrets/command_line.h"
 #include "secrets/secret_agent_client.h"
 #include "tests/secrets/fake_secret_agent.h"
+#include "tests/support/temp_dir.h"
 
 namespace aero::secrets {
 namespace {
@@ -23,15 +24,8 @@ const std::string kSecret = "s3cr3t-P@ss";
 
 class SecretAgentClientTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    char tmpl[] = "/tmp/abs-sa-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
-  }
   void TearDown() override {
     agent_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
 
   void StartAgent(FakeSecretAgent::Options o = {}) {
@@ -63,7 +57,8 @@ class SecretAgentClientTest : public ::testing::Test {
     return r.status();
   }
 
-  std::string dir_;
+  aero::testing::TempDir tmp_{"abs-sa"};
+  std::string dir_ = tmp_.path();
   std::unique_ptr<FakeSecretAgent> agent_;
 };
 

@@ -12,6 +12,7 @@
 #include "service/cron/civil.h"
 #include "service/cron/cron.h"
 #include "service/cron/timezone.h"
+#include "tests/support/temp_dir.h"
 
 namespace aero::service::cron {
 namespace {
@@ -224,10 +225,7 @@ TEST(TimeZone, LoadRules) {
 }
 
 TEST(TimeZone, RejectsDamagedFiles) {
-  std::ifstream in(kZoneDir + "/America/New_York", std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  const std::string good = ss.str();
+  const std::string good = aero::testing::ReadFile(kZoneDir + "/America/New_York");
   ASSERT_GT(good.size(), 100u);
   EXPECT_TRUE(TimeZone::FromTzif("ny", good).ok());
   EXPECT_FALSE(TimeZone::FromTzif("x", "").ok());

@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "service/config/config_io.h"
+#include "tests/support/temp_dir.h"
 
 namespace aero::service {
 namespace {
@@ -23,12 +24,7 @@ ParseOptions TestOptions() {
   return o;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using aero::testing::ReadFile;
 
 Config ParseOk(const std::string& yaml) {
   auto r = ParseConfigYaml(yaml, TestOptions());
@@ -718,13 +714,8 @@ TEST(ConfigSecrets, RestoreOnPut) {
 
 class ConfigFile : public ::testing::Test {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("abs-config-test-" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::filesystem::path dir_;
+  aero::testing::TempDir tmp_{"abs-config-test"};
+  std::filesystem::path dir_ = tmp_.path();
 };
 
 TEST_F(ConfigFile, SaveAndLoad) {

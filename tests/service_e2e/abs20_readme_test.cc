@@ -105,7 +105,7 @@ std::string AllReadmeNamespaces() {
 class Abs20Readme : public ::testing::Test {
  protected:
   void SetUp() override {
-    api_port_ = FreePort();
+    api_port_ = FreeLoopbackPort();
     api_ = Api(api_port_);
     local_storage_ = dir_.path() + "/localStorage";
     // The README's storage "minio" names the AWS profile "minio" (MinIO's credentials).
@@ -113,29 +113,21 @@ class Abs20Readme : public ::testing::Test {
     WriteFile(aws_credentials_, "[minio]\naws_access_key_id = S3RVER\naws_secret_access_key = S3RVER\n");
   }
 
-  void StartCluster(Process* p, int* port, const std::string& name) {
-    *port = FreePort();
-    std::string err;
-    ASSERT_TRUE(p->Start({ABS_TEST_SERVER_BIN, "--port", std::to_string(*port), "--namespaces", AllReadmeNamespaces(),
-                          "--user", std::string(kUser) + ":" + kPassword},
-                         dir_.path() + "/" + name + ".log", &err))
-        << err;
-    ASSERT_TRUE(p->WaitForPort(*port, 20s)) << "abs-test-server did not start: " << p->Log();
+  void StartCluster(TestServerProcess* p, int* port, const std::string& name) {
+    TestServerOptions o;
+    o.namespaces = AllReadmeNamespaces();
+    o.user = std::string(kUser) + ":" + kPassword;
+    Status st = p->Start(dir_.File(name + ".log"), o);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    *port = p->port;
   }
 
-  // s3rver with the README's bucket. Returns false (test skipped) when s3rver is not installed.
-  bool StartS3rver() {
-    const std::string bin = std::string(ABS_TEST_NODE_DIR) + "/node_modules/.bin/s3rver";
-    if (!fs::exists(bin)) return false;
-    s3_port_ = FreePort();
-    fs::create_directories(dir_.path() + "/s3data");
-    std::string err;
-    EXPECT_TRUE(s3_.Start({bin, "--directory", dir_.path() + "/s3data", "--port", std::to_string(s3_port_), "--address",
-                           "127.0.0.1", "--silent", "--configure-bucket", "as-backup-bucket"},
-                          dir_.path() + "/s3rver.log", &err, {"NODE_OPTIONS=--openssl-legacy-provider"}))
-        << err;
-    EXPECT_TRUE(s3_.WaitForPort(s3_port_, 30s)) << s3_.Log();
-    return true;
+  // s3rver with the README's bucket; a missing s3rver fails the test, naming it.
+  void StartS3rver() {
+    s3_.bucket = "as-backup-bucket";
+    Status st = s3_.Start();
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    s3_port_ = s3_.port;
   }
 
   std::string S3Endpoint() const { return "http://127.0.0.1:" + std::to_string(s3_port_); }
@@ -156,17 +148,16 @@ class Abs20Readme : public ::testing::Test {
 
   // `-c <location>` exactly as the README's "Run" example (plus -r when asked).
   void StartService(const std::string& location, bool remote = false) {
-    std::vector<std::string> argv = {ABS_SERVICE_BIN, "-c", location};
+    std::vector<std::string> argv = {"-c", location};
     if (remote) argv.push_back("-r");
-    std::string err;
     // Credentials of S3 sources without a profile come from the environment (AWS default chain), and
     // so does the endpoint of sources without one: AWS_ENDPOINT_URL_S3 points them at s3rver, as an
     // operator points the AWS tools at MinIO.
     std::vector<std::string> env = {"AWS_SHARED_CREDENTIALS_FILE=" + aws_credentials_, "AWS_CONFIG_FILE=/nonexistent",
                                     "AWS_ACCESS_KEY_ID=S3RVER", "AWS_SECRET_ACCESS_KEY=S3RVER"};
     if (s3_port_ > 0) env.push_back("AWS_ENDPOINT_URL_S3=" + S3Endpoint());
-    ASSERT_TRUE(svc_.Start(argv, dir_.path() + "/service.log", &err, env)) << err;
-    ASSERT_TRUE(svc_.WaitForPort(api_port_, 20s)) << "service did not start:\n" << svc_.Log();
+    Status st = svc_.StartOnPort(argv, api_port_, {dir_.File("service.log"), env});
+    ASSERT_TRUE(st.ok()) << "service did not start: " << st.ToString();
   }
   void StartServiceWithFile(const std::string& yaml) {
     const std::string path = dir_.path() + "/config.yml";
@@ -189,7 +180,7 @@ class Abs20Readme : public ::testing::Test {
           return list.is_object() && list.contains(routine) && list[routine].is_array() && !list[routine].empty();
         },
         30s);
-    EXPECT_TRUE(ok) << routine << ": " << list.dump() << "\n" << svc_.Log();
+    EXPECT_TRUE(ok) << routine << ": " << list.dump() << "\n" << svc_.output();
     return ok ? list[routine][0] : json();
   }
   json WaitRestore(const std::string& id) {
@@ -205,7 +196,9 @@ class Abs20Readme : public ::testing::Test {
   }
 
   TempDir dir_;
-  Process src_, dst_, s3_, svc_;
+  TestServerProcess src_, dst_;
+  S3rverPeer s3_;
+  ServiceProcess svc_;
   int src_port_ = 0, dst_port_ = 0, s3_port_ = 0, api_port_ = 0;
   Api api_{0};
   std::string local_storage_, aws_credentials_;
@@ -224,7 +217,7 @@ void ExpectReadmeKeys(const json& readme, const json& ours, const std::string& w
 // (storage written with the README's `type: 0` / `type: 1`).
 TEST_F(Abs20Readme, ReadConfigurationsAndFullBackupList) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(&src_, &src_port_, "src"));
-  if (!StartS3rver()) GTEST_SKIP() << "s3rver missing: run npm ci in tests/node";
+  ASSERT_NO_FATAL_FAILURE(StartS3rver());
   auto c = Connect(src_port_);
   ASSERT_TRUE(c);
   WriteRecords(*c, "source-ns7", "e2e", 20, 700);
@@ -304,7 +297,7 @@ TEST_F(Abs20Readme, ReadConfigurationsAndFullBackupList) {
       EXPECT_NE(bad.body.find(issue), std::string::npos) << issue << " not in: " << bad.body;
     }
   }
-  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.output();
 }
 
 // "Direct restore using a specific backup": the README body (flat S3 source with `"type": 1`,
@@ -313,7 +306,7 @@ TEST_F(Abs20Readme, ReadConfigurationsAndFullBackupList) {
 TEST_F(Abs20Readme, DirectRestoreFromS3WithReadmeBody) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(&src_, &src_port_, "src"));
   ASSERT_NO_FATAL_FAILURE(StartCluster(&dst_, &dst_port_, "dst"));
-  if (!StartS3rver()) GTEST_SKIP() << "s3rver missing: run npm ci in tests/node";
+  ASSERT_NO_FATAL_FAILURE(StartS3rver());
   auto c = Connect(src_port_);
   auto d = Connect(dst_port_);
   ASSERT_TRUE(c && d);
@@ -340,7 +333,7 @@ TEST_F(Abs20Readme, DirectRestoreFromS3WithReadmeBody) {
   auto r = api_.Post("/v1/restore/full", control.dump());
   ASSERT_EQ(r.status, 202) << r.body;
   json st = WaitRestore(r.body);
-  EXPECT_EQ(st["status"], "success") << st.dump() << svc_.Log();
+  EXPECT_EQ(st["status"], "success") << st.dump() << svc_.output();
   EXPECT_EQ(st["fresher-records"], 30) << st.dump();
   EXPECT_EQ(ScanRecords(*d, "source-ns4", "e2e").at(0).first, 9000);
 
@@ -349,7 +342,7 @@ TEST_F(Abs20Readme, DirectRestoreFromS3WithReadmeBody) {
   json id = json::parse(r.body, nullptr, false);
   ASSERT_TRUE(id.is_number_integer()) << r.body;  // a bare job id, as the README's 123456789
   st = WaitRestore(r.body);
-  EXPECT_EQ(st["status"], "success") << st.dump() << svc_.Log();
+  EXPECT_EQ(st["status"], "success") << st.dump() << svc_.output();
   EXPECT_EQ(st["inserted-records"], 30) << st.dump();
   EXPECT_EQ(st.value("fresher-records", 0), 0) << st.dump();
   EXPECT_EQ(ScanRecords(*d, "source-ns4", "e2e"), ScanRecords(*c, "source-ns4", "e2e"));
@@ -362,7 +355,7 @@ TEST_F(Abs20Readme, DirectRestoreFromS3WithReadmeBody) {
   st = WaitRestore(r.body);
   EXPECT_EQ(st["status"], "success") << st.dump();
   EXPECT_EQ(ScanRecords(*d, "source-ns4", "e2e"), ScanRecords(*c, "source-ns4", "e2e"));
-  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.output();
 }
 
 // "Restore using routine name and timestamp": the README body (`"time"` as a quoted string) restores
@@ -370,7 +363,7 @@ TEST_F(Abs20Readme, DirectRestoreFromS3WithReadmeBody) {
 TEST_F(Abs20Readme, RestoreToTimestampWithReadmeBody) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(&src_, &src_port_, "src"));
   ASSERT_NO_FATAL_FAILURE(StartCluster(&dst_, &dst_port_, "dst"));
-  if (!StartS3rver()) GTEST_SKIP() << "s3rver missing: run npm ci in tests/node";
+  ASSERT_NO_FATAL_FAILURE(StartS3rver());
   auto c = Connect(src_port_);
   auto d = Connect(dst_port_);
   ASSERT_TRUE(c && d);
@@ -386,7 +379,7 @@ TEST_F(Abs20Readme, RestoreToTimestampWithReadmeBody) {
   ASSERT_EQ(r.status, 202) << r.body;
   ASSERT_TRUE(json::parse(r.body, nullptr, false).is_number_integer()) << r.body;
   json st = WaitRestore(r.body);
-  EXPECT_EQ(st["status"], "success") << st.dump() << svc_.Log();
+  EXPECT_EQ(st["status"], "success") << st.dump() << svc_.output();
   EXPECT_EQ(st["inserted-records"], 25) << st.dump();
   EXPECT_EQ(ScanRecords(*d, "source-ns7", "e2e"), ScanRecords(*c, "source-ns7", "e2e"));
 
@@ -412,7 +405,7 @@ TEST_F(Abs20Readme, RestoreToTimestampWithReadmeBody) {
   // The quoted "1710671632452" was read as epoch ms: 2024-03-17T10:33:52.452Z.
   EXPECT_NE(failed.value("error", "").find("no full backup"), std::string::npos) << failed.dump();
   EXPECT_NE(failed.value("error", "").find("2024-03-17T10:33:52.452Z"), std::string::npos) << failed.dump();
-  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.output();
 }
 
 // The storage entities the README shows (`"type": 0` / `"type": 1`) sent back as POST bodies, and
@@ -420,7 +413,7 @@ TEST_F(Abs20Readme, RestoreToTimestampWithReadmeBody) {
 // a routine that then backs up into them.
 TEST_F(Abs20Readme, StorageEntitiesWithIntegerAndStringTypes) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(&src_, &src_port_, "src"));
-  if (!StartS3rver()) GTEST_SKIP() << "s3rver missing: run npm ci in tests/node";
+  ASSERT_NO_FATAL_FAILURE(StartS3rver());
   auto c = Connect(src_port_);
   ASSERT_TRUE(c);
   WriteRecords(*c, "source-ns7", "e2e", 12, 70);
@@ -469,14 +462,14 @@ TEST_F(Abs20Readme, StorageEntitiesWithIntegerAndStringTypes) {
   }
   EXPECT_FALSE(FindFiles(dir_.path() + "/local2", "metadata.yaml").empty());
   EXPECT_FALSE(FindFiles(dir_.path() + "/local3", "metadata.yaml").empty());
-  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.output();
 }
 
 // "Run": `aerospike-backup-service -c config/config.yml` with the repository's sample configuration
 // (storage `type: "local"` / `"aws-s3"`, 2.0 policy keys such as retry-delay: 10_000).
 TEST_F(Abs20Readme, RunWithSampleConfigYml) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(&src_, &src_port_, "src"));
-  if (!StartS3rver()) GTEST_SKIP() << "s3rver missing: run npm ci in tests/node";
+  ASSERT_NO_FATAL_FAILURE(StartS3rver());
   auto c = Connect(src_port_);
   ASSERT_TRUE(c);
   WriteRecords(*c, "source-ns2", "e2e", 15, 200);
@@ -505,15 +498,15 @@ TEST_F(Abs20Readme, RunWithSampleConfigYml) {
   // Routine "localStorage" (namespace source-ns2) backs up what was written.
   json b = WaitFullBackup("localStorage");
   EXPECT_EQ(b["record-count"], 15) << b.dump();
-  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.output();
 }
 
 // "Service help": the flags the README prints for `-h` (-c/--config, -h/--help, -r/--remote,
 // -v/--version) exist.
 TEST_F(Abs20Readme, ServiceHelpFlags) {
-  std::string err;
-  Process help;
-  ASSERT_TRUE(help.Start({ABS_SERVICE_BIN, "-h"}, dir_.path() + "/help.log", &err)) << err;
+  ChildProcess help;
+  Status st = help.Start({ServiceProcess::Binary(), "-h"}, {dir_.File("help.log")});
+  ASSERT_TRUE(st.ok()) << st.ToString();
   ASSERT_TRUE(WaitUntil([&] { return help.Log().find("--version") != std::string::npos; }, 10s)) << help.Log();
   const std::string text = help.Log();
   for (const char* flag : {"-c,--config", "-h,--help", "-r,--remote", "-v,--version"}) {
@@ -559,7 +552,7 @@ class ConfigHttpServer {
 // an http:// URL; it is read-only, so a change through the API is refused.
 TEST_F(Abs20Readme, ConfigGivenAsUrl) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(&src_, &src_port_, "src"));
-  if (!StartS3rver()) GTEST_SKIP() << "s3rver missing: run npm ci in tests/node";
+  ASSERT_NO_FATAL_FAILURE(StartS3rver());
   auto c = Connect(src_port_);
   ASSERT_TRUE(c);
   WriteRecords(*c, "source-ns7", "e2e", 8, 70);
@@ -576,14 +569,14 @@ TEST_F(Abs20Readme, ConfigGivenAsUrl) {
   EXPECT_NE(r.status / 100, 2) << r.body;
   EXPECT_NE(r.body.find("read-only"), std::string::npos) << r.body;
   EXPECT_FALSE(GetJson("/v1/config/storage").contains("extra"));
-  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.output();
 }
 
 // Service help: "-r, --remote   use remote config file": the -c file is a descriptor naming where
 // the configuration is, in the ABS 2.0 flat storage form (`type: 0` = local file here).
 TEST_F(Abs20Readme, RemoteDescriptorInFlatForm) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(&src_, &src_port_, "src"));
-  if (!StartS3rver()) GTEST_SKIP() << "s3rver missing: run npm ci in tests/node";
+  ASSERT_NO_FATAL_FAILURE(StartS3rver());
   const std::string real = dir_.path() + "/real-config.yml";
   WriteFile(real, ReadmeConfig());
   const std::string descriptor = dir_.path() + "/remote_config.yaml";
@@ -591,7 +584,7 @@ TEST_F(Abs20Readme, RemoteDescriptorInFlatForm) {
   ASSERT_NO_FATAL_FAILURE(StartService(descriptor, /*remote=*/true));
   json routines = GetJson("/v1/config/routines");
   EXPECT_TRUE(routines.contains("routine2")) << routines.dump();
-  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.output();
 }
 
 // Service help, "-r": "you could have a remote_config.yaml file containing S3 details, and you would
@@ -600,7 +593,7 @@ TEST_F(Abs20Readme, RemoteDescriptorInFlatForm) {
 // bucket; API changes are written back to that object.
 TEST_F(Abs20Readme, RemoteDescriptorOnS3) {
   ASSERT_NO_FATAL_FAILURE(StartCluster(&src_, &src_port_, "src"));
-  if (!StartS3rver()) GTEST_SKIP() << "s3rver missing: run npm ci in tests/node";
+  ASSERT_NO_FATAL_FAILURE(StartS3rver());
   StorageOptions opts;
   opts.s3.region = "eu-central-1";
   opts.s3.endpoint_override = S3Endpoint();
@@ -621,7 +614,7 @@ TEST_F(Abs20Readme, RemoteDescriptorOnS3) {
   auto stored = (*bucket)->ReadObject("config/abs.yml");
   ASSERT_TRUE(stored.ok()) << stored.status().ToString();
   EXPECT_NE(stored->find(dir_.path() + "/extra"), std::string::npos) << *stored;
-  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.output();
 }
 
 }  // namespace

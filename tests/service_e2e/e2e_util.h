@@ -1,16 +1,20 @@
-// End-to-end test helpers: temporary folders, child processes (the service binary,
-// abs-test-server, s3rver) with their output in a log file, waiting for a port, and an HTTP client
-// for the service's REST API. Child processes are killed and reaped by the destructors.
+// End-to-end test helpers: an HTTP client for the service's REST API and a scan of test records.
+// Folders, ports, child processes (the service binary, abs-test-server, s3rver) and waiting come
+// from tests/support; the names the tests use are brought into aero::e2e here.
 #pragma once
 
-#include <sys/types.h>
-
-#include <chrono>
-#include <functional>
+#include <cstdint>
 #include <map>
-#include <memory>
 #include <string>
-#include <vector>
+#include <utility>
+
+#include "tests/support/peers.h"
+#include "tests/support/ports.h"
+#include "tests/support/process.h"
+#include "tests/support/service_process.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/test_server_process.h"
+#include "tests/support/wait.h"
 
 namespace aero::client {
 class Cluster;
@@ -18,50 +22,17 @@ class Cluster;
 
 namespace aero::e2e {
 
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-int FreePort();
-
-class Process {
- public:
-  Process() = default;
-  ~Process();
-  Process(const Process&) = delete;
-  Process& operator=(const Process&) = delete;
-  // fork + exec; stdout/stderr appended to log_path; `env` entries ("NAME=value") are added. False with `error` set when exec fails.
-  bool Start(const std::vector<std::string>& argv, const std::string& log_path, std::string* error,
-             const std::vector<std::string>& env = {});
-  // Polls a TCP connect to 127.0.0.1:port until it succeeds (true) or the process exits / timeout.
-  bool WaitForPort(int port, std::chrono::milliseconds timeout);
-  // Sends `sig` and waits for the exit; returns the wait status decoded: exit code, or 128 + signal,
-  // or -1 if it did not exit within `timeout` (then it is SIGKILLed).
-  int Signal(int sig, std::chrono::milliseconds timeout);
-  bool running() const { return pid_ > 0; }
-  std::string Log() const;
-
- private:
-  pid_t pid_ = -1;
-  std::string log_path_;
-};
-
-// A started abs-test-server process.
-struct TestServer {
-  Process process;
-  int port = 0;
-  std::string log;
-  // --sample-records N writes test/sample records 0..N-1.
-  bool Start(const std::string& dir, const std::string& name, int sample_records, std::string* error);
-};
+using testing::ChildProcess;
+using testing::FindFiles;
+using testing::FreeLoopbackPort;
+using testing::ReadFile;
+using testing::S3rverPeer;
+using testing::ServiceProcess;
+using testing::TempDir;
+using testing::TestServerOptions;
+using testing::TestServerProcess;
+using testing::WaitUntil;
+using testing::WriteFile;
 
 struct HttpResult {
   int status = -1;  // -1 = transport error
@@ -79,14 +50,6 @@ class Api {
  private:
   int port_;
 };
-
-// Calls `pred` every 100 ms until it returns true or `timeout` passes.
-bool WaitUntil(const std::function<bool()>& pred, std::chrono::milliseconds timeout);
-
-std::string ReadFile(const std::string& path);
-void WriteFile(const std::string& path, const std::string& text);
-// Files under `dir` (recursive) whose name is `name`.
-std::vector<std::string> FindFiles(const std::string& dir, const std::string& name);
 
 // Every record of ns/set as integer key -> (bin "v", bin "s"), scanned over all partitions; a record
 // without an integer key fails the scan (and the test).

@@ -46,14 +46,10 @@ class SecretAgentE2E : public ::testing::Test {
     agent_->SetSecret("aerospike", "backup-password", kPassword);
     agent_->SetSecret("aerospike", "stale-password", "not-the-password");
 
-    server_port_ = FreePort();
-    std::string err;
-    ASSERT_TRUE(server_.Start({ABS_TEST_SERVER_BIN, "--port", std::to_string(server_port_), "--namespaces", "test",
-                               "--user", kUser + ":" + kPassword},
-                              dir_.path() + "/server.log", &err))
-        << err;
-    ASSERT_TRUE(server_.WaitForPort(server_port_, 20s)) << server_.Log();
-    api_port_ = FreePort();
+    Status st = server_.Start(dir_.File("server.log"), TestServerOptions("test", kUser + ":" + kPassword));
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    server_port_ = server_.port;
+    api_port_ = FreeLoopbackPort();
   }
 
   void WriteSomeRecords() {
@@ -98,9 +94,8 @@ class SecretAgentE2E : public ::testing::Test {
          "    interval-cron: \"0 0 0 1 1 ?\"\n    namespaces: [test]\n";
     const std::string path = dir_.path() + "/config.yml";
     WriteFile(path, y);
-    std::string err;
-    ASSERT_TRUE(svc_.Start({ABS_SERVICE_BIN, "-c", path}, dir_.path() + "/service.log", &err)) << err;
-    ASSERT_TRUE(svc_.WaitForPort(api_port_, 20s)) << svc_.Log();
+    Status st = svc_.StartOnPort({"-c", path}, api_port_, {dir_.File("service.log")});
+    ASSERT_TRUE(st.ok()) << st.ToString();
   }
 
   double Metric(const std::string& name) {
@@ -120,9 +115,9 @@ class SecretAgentE2E : public ::testing::Test {
 
   // The job failed; its error in the log names what the brief says it must.
   void ExpectFailedJob(const std::vector<std::string>& expected) {
-    ASSERT_TRUE(WaitUntil([&] { return Metric("aerospike_backup_service_failure_total") >= 1; }, 20s)) << svc_.Log();
+    ASSERT_TRUE(WaitUntil([&] { return Metric("aerospike_backup_service_failure_total") >= 1; }, 20s)) << svc_.output();
     EXPECT_EQ(FullBackups(), 0u);
-    std::string log = svc_.Log();
+    std::string log = svc_.output();
     EXPECT_NE(log.find("backup failed"), std::string::npos) << log;
     for (const auto& e : expected) EXPECT_NE(log.find(e), std::string::npos) << e << "\n" << log;
     EXPECT_EQ(log.find(kPassword), std::string::npos) << log;
@@ -130,10 +125,10 @@ class SecretAgentE2E : public ::testing::Test {
 
   TempDir dir_;
   std::unique_ptr<FakeSecretAgent> agent_;
-  Process server_;
+  TestServerProcess server_;
   int server_port_ = 0;
   int api_port_ = 0;
-  Process svc_;
+  ServiceProcess svc_;
   Api api_{0};
 };
 
@@ -141,7 +136,7 @@ TEST_F(SecretAgentE2E, BackupWithThePasswordFromTheAgent) {
   WriteSomeRecords();
   api_ = Api(api_port_);
   StartService("secrets:aerospike:backup-password");
-  ASSERT_TRUE(WaitUntil([&] { return FullBackups() == 1; }, 20s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return FullBackups() == 1; }, 20s)) << svc_.output();
   auto list = json::parse(api_.Get("/v1/backups/full/r").body);
   EXPECT_EQ(list[0]["record-count"], 5) << list.dump();
   // The service asked the agent for exactly the referenced secret.
@@ -157,8 +152,8 @@ TEST_F(SecretAgentE2E, BackupWithThePasswordFromTheAgent) {
   json j = json::parse(cfg.body, nullptr, false);
   EXPECT_EQ(j["aerospike-clusters"]["src"]["credentials"]["password"], "secrets:aerospike:backup-password") << cfg.body;
   EXPECT_EQ(cfg.body.find(kPassword), std::string::npos);
-  EXPECT_EQ(svc_.Log().find(kPassword), std::string::npos) << svc_.Log();
-  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+  EXPECT_EQ(svc_.output().find(kPassword), std::string::npos) << svc_.output();
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.output();
 }
 
 TEST_F(SecretAgentE2E, UnknownSecretFailsTheJobWithAClearError) {
@@ -168,7 +163,7 @@ TEST_F(SecretAgentE2E, UnknownSecretFailsTheJobWithAClearError) {
   ExpectFailedJob({"credentials password (inline secret-agent): secret agent tcp 127.0.0.1:" +
                        std::to_string(agent_->port()),
                    "aerospike", "no-such-key", "the agent answered with an error"});
-  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.output();
 }
 
 TEST_F(SecretAgentE2E, WrongSecretFailsTheLogin) {
@@ -176,8 +171,8 @@ TEST_F(SecretAgentE2E, WrongSecretFailsTheLogin) {
   StartService("secrets:aerospike:stale-password");
   ExpectFailedJob({"connecting to cluster", "INVALID_CREDENTIAL",
                    "the password was fetched from the Secret Agent as secrets:aerospike:stale-password"});
-  EXPECT_EQ(svc_.Log().find("not-the-password"), std::string::npos);
-  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+  EXPECT_EQ(svc_.output().find("not-the-password"), std::string::npos);
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.output();
 }
 
 TEST_F(SecretAgentE2E, AgentDownFailsTheJob) {
@@ -186,7 +181,7 @@ TEST_F(SecretAgentE2E, AgentDownFailsTheJob) {
   agent_.reset();  // closes the listener: connections to the agent are refused
   StartService("secrets:aerospike:backup-password", port);
   ExpectFailedJob({"credentials password", "secret agent tcp 127.0.0.1:" + std::to_string(port), "connect"});
-  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.output();
 }
 
 // A named agent serves the cluster password (cluster secret-agent-name) and the encryption key
@@ -195,11 +190,9 @@ TEST_F(SecretAgentE2E, AgentDownFailsTheJob) {
 // key and write the records back; an unknown agent name is a 400.
 TEST_F(SecretAgentE2E, NamedAgentGivesPasswordAndEncryptionKey) {
   ASSERT_TRUE(secrets::testing::WriteSelfSignedCert(dir_.path(), "enc").ok());
-  std::ifstream in(dir_.path() + "/enc.key");
-  std::stringstream pem;
-  pem << in.rdbuf();
-  ASSERT_NE(pem.str().find("PRIVATE KEY"), std::string::npos);
-  agent_->SetSecret("keys", "aes", pem.str());
+  const std::string pem = ReadFile(dir_.File("enc.key"));
+  ASSERT_NE(pem.find("PRIVATE KEY"), std::string::npos);
+  agent_->SetSecret("keys", "aes", pem);
   WriteSomeRecords();
   api_ = Api(api_port_);
   std::string y = "service:\n  http:\n    address: 127.0.0.1\n    port: " + std::to_string(api_port_) +
@@ -217,10 +210,9 @@ TEST_F(SecretAgentE2E, NamedAgentGivesPasswordAndEncryptionKey) {
        "    secret-agent: vault\n    interval-cron: \"0 0 0 1 1 ?\"\n    namespaces: [test]\n";
   const std::string path = dir_.path() + "/config.yml";
   WriteFile(path, y);
-  std::string err;
-  ASSERT_TRUE(svc_.Start({ABS_SERVICE_BIN, "-c", path}, dir_.path() + "/service.log", &err)) << err;
-  ASSERT_TRUE(svc_.WaitForPort(api_port_, 20s)) << svc_.Log();
-  ASSERT_TRUE(WaitUntil([&] { return FullBackups() == 1; }, 20s)) << svc_.Log();
+  Status st = svc_.StartOnPort({"-c", path}, api_port_, {dir_.File("service.log")});
+  ASSERT_TRUE(st.ok()) << st.ToString();
+  ASSERT_TRUE(WaitUntil([&] { return FullBackups() == 1; }, 20s)) << svc_.output();
   auto list = json::parse(api_.Get("/v1/backups/full/r").body);
   EXPECT_EQ(list[0]["record-count"], 5) << list.dump();
   const std::string key = list[0]["key"];
@@ -253,7 +245,7 @@ TEST_F(SecretAgentE2E, NamedAgentGivesPasswordAndEncryptionKey) {
                       R"({"routine":"r","time":)" + std::to_string(NowMs() + 1000) + R"(,"policy":{"no-generation":true,)" + enc + "}}");
   ASSERT_EQ(r1.status, 202) << r1.body;
   json s1 = wait_restore(r1.body);
-  EXPECT_EQ(s1.value("status", ""), "success") << s1.dump() << svc_.Log();
+  EXPECT_EQ(s1.value("status", ""), "success") << s1.dump() << svc_.output();
   EXPECT_EQ(s1.value("read-records", 0), 5) << s1.dump();
   EXPECT_EQ(s1.value("inserted-records", 0), 5) << s1.dump();  // decrypted records written again
   // By path: the request names the agent.
@@ -261,7 +253,7 @@ TEST_F(SecretAgentE2E, NamedAgentGivesPasswordAndEncryptionKey) {
                                           R"("backup-data-path":")" + key + R"(","policy":{)" + enc + "}}");
   ASSERT_EQ(r2.status, 202) << r2.body;
   json s2 = wait_restore(r2.body);
-  EXPECT_EQ(s2.value("status", ""), "success") << s2.dump() << svc_.Log();
+  EXPECT_EQ(s2.value("status", ""), "success") << s2.dump() << svc_.output();
   EXPECT_EQ(s2.value("read-records", 0), 5) << s2.dump();
   // An agent name that is not configured is the caller's mistake.
   auto r3 = api_.Post("/v1/restore/full", R"({"destination-name":"src","source-name":"local","secret-agent-name":"nope",)"
@@ -269,11 +261,11 @@ TEST_F(SecretAgentE2E, NamedAgentGivesPasswordAndEncryptionKey) {
   EXPECT_EQ(r3.status, 400) << r3.body;
   EXPECT_NE(r3.body.find("nope"), std::string::npos) << r3.body;
   // Neither the password nor the key reached the log or the configuration document.
-  const std::string log = svc_.Log();
+  const std::string log = svc_.output();
   EXPECT_EQ(log.find(kPassword), std::string::npos);
   EXPECT_EQ(log.find("PRIVATE KEY"), std::string::npos);
   EXPECT_EQ(api_.Get("/v1/config").body.find(kPassword), std::string::npos);
-  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.output();
 }
 
 }  // namespace

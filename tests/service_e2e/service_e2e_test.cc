@@ -75,10 +75,10 @@ struct RoutineSpec {
 class ServiceE2E : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string err;
-    ASSERT_TRUE(src_.Start(dir_.path(), "src", sample_records_, &err)) << err;
+    Status st = src_.Start(dir_.File("src.log"), TestServerOptions(sample_records_));
+    ASSERT_TRUE(st.ok()) << st.ToString();
     storage_path_ = dir_.path() + "/storage";
-    api_port_ = FreePort();
+    api_port_ = FreeLoopbackPort();
   }
 
   std::string ConfigYaml(const std::vector<RoutineSpec>& routines, const std::string& extra_storage = "") {
@@ -107,9 +107,8 @@ class ServiceE2E : public ::testing::Test {
   void StartService(const std::string& yaml) {
     config_path_ = dir_.path() + "/config.yml";
     WriteFile(config_path_, yaml);
-    std::string err;
-    ASSERT_TRUE(svc_.Start({ABS_SERVICE_BIN, "-c", config_path_}, dir_.path() + "/service.log", &err)) << err;
-    ASSERT_TRUE(svc_.WaitForPort(api_port_, 20s)) << "service did not start:\n" << svc_.Log();
+    Status st = svc_.StartOnPort({"-c", config_path_}, api_port_, {dir_.File("service.log")});
+    ASSERT_TRUE(st.ok()) << "service did not start: " << st.ToString();
   }
 
   json GetJson(const std::string& path) {
@@ -159,11 +158,11 @@ class ServiceE2E : public ::testing::Test {
   int sample_records_ = 0;
   std::string service_extra_;  // more lines of the `service` section
   TempDir dir_;
-  TestServer src_, dst_;
+  TestServerProcess src_, dst_;
   std::string storage_path_, config_path_;
   int api_port_ = 0;
   Api api_{0};
-  Process svc_;
+  ServiceProcess svc_;
 
   void InitApi() { api_ = Api(api_port_); }
 };
@@ -179,7 +178,7 @@ TEST_F(ServiceE2E, ScheduleFiresEveryFewSeconds) {
   service_extra_ = "  backup:\n    timestamp-format: ISO\n";
   InitApi();
   StartService(ConfigYaml({r}));
-  ASSERT_TRUE(WaitUntil([&] { return Metric("aerospike_backup_service_runs_total ") >= 3; }, 15s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return Metric("aerospike_backup_service_runs_total ") >= 3; }, 15s)) << svc_.output();
   ASSERT_TRUE(WaitUntil([&] { return Metric("aerospike_backup_service_incremental_runs_total ") >= 1; }, 10s));
   EXPECT_GE(Count("/v1/backups/full/r"), 3u);
   // timestamp-format ISO: folders are <epoch ms>_<UTC time>.
@@ -194,16 +193,16 @@ TEST_F(ServiceE2E, ScheduleFiresEveryFewSeconds) {
   EXPECT_GE(Metric("aerospike_backup_service_backup_events_total{routine=\"r\",type=\"full\",outcome=\"success\"}"), 3);
   EXPECT_GE(Metric("aerospike_backup_service_backup_records_total{routine=\"r\",type=\"full\"}"), 6);
   // Every line of a job names the routine and the job.
-  std::string log = svc_.Log();
+  std::string log = svc_.output();
   EXPECT_NE(log.find("backup succeeded"), std::string::npos);
   EXPECT_NE(log.find("routine=r type=full job=r/backup/"), std::string::npos);
-  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+  EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.output();
 }
 
 // Full + incrementals, restored to a point in time between them, compared record by record.
 TEST_F(ServiceE2E, ChainRestoredToTimestampRecordByRecord) {
-  std::string err;
-  ASSERT_TRUE(dst_.Start(dir_.path(), "dst", 0, &err)) << err;
+  Status started = dst_.Start(dir_.File("dst.log"));
+  ASSERT_TRUE(started.ok()) << started.ToString();
   auto c = Connect(src_.port);
   ASSERT_TRUE(c);
   std::map<int64_t, int64_t> v0;
@@ -211,7 +210,7 @@ TEST_F(ServiceE2E, ChainRestoredToTimestampRecordByRecord) {
   WriteRecords(*c, "test", v0);
   InitApi();
   StartService(ConfigYaml({RoutineSpec{}}));
-  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/full/r") == 1; }, 15s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/full/r") == 1; }, 15s)) << svc_.output();
   json full = GetJson("/v1/backups/full/r")[0];
   EXPECT_EQ(full["record-count"], 100);
   EXPECT_EQ(full["namespace"], "test");
@@ -223,7 +222,7 @@ TEST_F(ServiceE2E, ChainRestoredToTimestampRecordByRecord) {
   for (int i = 100; i < 110; ++i) v1[i] = 1;
   WriteRecords(*c, "test", v1);
   ASSERT_EQ(api_.Post("/v1/backups/incremental/r").status, 202);
-  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/incremental/r") == 1; }, 15s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/incremental/r") == 1; }, 15s)) << svc_.output();
   json inc1 = GetJson("/v1/backups/incremental/r")[0];
   EXPECT_EQ(inc1["record-count"], 30) << inc1.dump();
   const int64_t t1 = NowMs();
@@ -235,7 +234,7 @@ TEST_F(ServiceE2E, ChainRestoredToTimestampRecordByRecord) {
   for (int i = 0; i < 10; ++i) v2[i] = 2;
   WriteRecords(*c, "test", v2);
   ASSERT_EQ(api_.Post("/v1/backups/incremental/r").status, 202);
-  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/incremental/r") == 2; }, 15s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/incremental/r") == 2; }, 15s)) << svc_.output();
   auto snapshot2 = ScanRecords(*c, "test");
 
   // Restore to t1: the full, then incremental 1 only.
@@ -308,16 +307,16 @@ TEST_F(ServiceE2E, Retention) {
   r.policy_extra = "    retention:\n      full: 2\n      incremental: 1\n    with-cluster-configuration: true\n";
   InitApi();
   StartService(ConfigYaml({r}));
-  ASSERT_TRUE(WaitUntil([&] { return Metric("aerospike_backup_service_runs_total ") >= 1; }, 15s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return Metric("aerospike_backup_service_runs_total ") >= 1; }, 15s)) << svc_.output();
   WriteRecords(*c, "test", {{2, 2}});
   ASSERT_EQ(api_.Post("/v1/backups/incremental/r").status, 202);
-  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/incremental/r") == 1; }, 15s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/incremental/r") == 1; }, 15s)) << svc_.output();
   for (int n = 2; n <= 3; ++n) {
     ASSERT_EQ(api_.Post("/v1/backups/full/r").status, 202);
     ASSERT_TRUE(WaitUntil([&] { return Metric("aerospike_backup_service_runs_total ") >= n; }, 15s));
   }
   // Three fulls were made, two are kept; the incremental belonged to the first full.
-  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/full/r") == 2; }, 5s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/full/r") == 2; }, 5s)) << svc_.output();
   EXPECT_EQ(Count("/v1/backups/incremental/r"), 0u);
   EXPECT_EQ(FindFiles(storage_path_ + "/r", "metadata.yaml").size(), 2u);
   // The listing drops a backup once its metadata.yaml is gone; the retention pass may still be
@@ -330,7 +329,7 @@ TEST_F(ServiceE2E, Retention) {
   EXPECT_TRUE(WaitUntil([&] { return run_folders() == 2; }, 5s)) << run_folders() << " run folders";
   // abs-test-server answers get-config (service context), so each full backup saved the cluster
   // configuration and it can be retrieved as a zip.
-  EXPECT_EQ(svc_.Log().find("cluster configuration not saved"), std::string::npos) << svc_.Log();
+  EXPECT_EQ(svc_.output().find("cluster configuration not saved"), std::string::npos) << svc_.output();
   auto conf = api_.Get("/v1/retrieve/configuration/r/" + std::to_string(NowMs()));
   EXPECT_EQ(conf.status, 200) << conf.body;
   EXPECT_EQ(conf.body.substr(0, 2), "PK") << "not a zip archive";
@@ -390,8 +389,8 @@ TEST_F(ServiceE2E, InvalidRequests) {
 // A routine over every namespace of the cluster: one run backs up each namespace into its own
 // folder; a restore to a timestamp restores them all (in parallel) in one job.
 TEST_F(ServiceE2E, AllNamespacesBackedUpAndRestoredInOneJob) {
-  std::string err;
-  ASSERT_TRUE(dst_.Start(dir_.path(), "dst", 0, &err)) << err;
+  Status started = dst_.Start(dir_.File("dst.log"));
+  ASSERT_TRUE(started.ok()) << started.ToString();
   auto c = Connect(src_.port);
   ASSERT_TRUE(c);
   std::map<int64_t, int64_t> a, b;
@@ -403,13 +402,13 @@ TEST_F(ServiceE2E, AllNamespacesBackedUpAndRestoredInOneJob) {
   r.namespaces = "[]";
   InitApi();
   StartService(ConfigYaml({r}));
-  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/full/r") == 2; }, 15s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/full/r") == 2; }, 15s)) << svc_.output();
   json list = GetJson("/v1/backups/full/r");
   EXPECT_EQ(list[0]["created"], list[1]["created"]);  // one run, one timestamp for every namespace
   WriteRecords(*c, "bar", {{3, 3333}});
   ASSERT_EQ(api_.Post("/v1/backups/incremental/r").status, 202);
   // Only bar changed: the empty incremental of test is removed, bar's is kept.
-  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/incremental/r") == 1; }, 15s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/incremental/r") == 1; }, 15s)) << svc_.output();
   EXPECT_EQ(GetJson("/v1/backups/incremental/r")[0]["namespace"], "bar");
   auto r2 = api_.Post("/v1/restore/timestamp",
                       json{{"routine", "r"}, {"time", NowMs()}, {"destination-name", "dst"}}.dump());
@@ -432,21 +431,21 @@ TEST_F(ServiceE2E, FailedIncrementalDoesNotAdvanceTheChain) {
   WriteRecords(*c, "test", {{1, 1}, {2, 2}, {3, 3}});
   InitApi();
   StartService(ConfigYaml({RoutineSpec{}}));
-  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/full/r") == 1; }, 15s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/full/r") == 1; }, 15s)) << svc_.output();
   WriteRecords(*c, "test", {{1, 10}, {4, 40}});
   // Every scan now ends with an error (server result 1): the incremental fails after its retry.
   auto fault = c->InfoAny({"x-fault:scan-last-result=1"});
   ASSERT_TRUE(fault.ok()) << fault.status().ToString();
   ASSERT_EQ(api_.Post("/v1/backups/incremental/r").status, 202);
   ASSERT_TRUE(WaitUntil([&] { return Metric("aerospike_backup_service_incremental_failure_total ") >= 1; }, 15s))
-      << svc_.Log();
+      << svc_.output();
   EXPECT_EQ(Count("/v1/backups/incremental/r"), 0u);
   EXPECT_TRUE(!fs::exists(storage_path_ + "/r/incremental") || fs::is_empty(storage_path_ + "/r/incremental"));
   EXPECT_GE(Metric("aerospike_backup_service_backup_events_total{routine=\"r\",type=\"incremental\",outcome=\"retry\"}"),
             1);
   ASSERT_TRUE(c->InfoAny({"x-fault:clear=true"}).ok());
   ASSERT_EQ(api_.Post("/v1/backups/incremental/r").status, 202);
-  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/incremental/r") == 1; }, 15s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/incremental/r") == 1; }, 15s)) << svc_.output();
   EXPECT_EQ(GetJson("/v1/backups/incremental/r")[0]["record-count"], 2);
   EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0);
 }
@@ -464,7 +463,7 @@ TEST_F(ServiceE2E, ConfigChangesReschedule) {
   json after = GetJson("/v1/backups/currentBackup/r");
   EXPECT_NE(after["next-full"], before["next-full"]) << after.dump();
   EXPECT_FALSE(after.contains("next-incremental"));
-  ASSERT_TRUE(WaitUntil([&] { return Metric("aerospike_backup_service_runs_total ") >= 2; }, 10s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return Metric("aerospike_backup_service_runs_total ") >= 2; }, 10s)) << svc_.output();
   // Disabled: no more schedule.
   ASSERT_EQ(api_.Put("/v1/config/routines/r/disable", "").status, 204);
   EXPECT_FALSE(GetJson("/v1/backups/currentBackup/r").contains("next-full"));
@@ -494,7 +493,7 @@ TEST_F(ThrottledE2E, ConcurrentApiCallsWhileBackupsRun) {
   RoutineSpec b = Slow("b");
   b.full_cron = "* * * * * *";  // fires every second: overlapping fulls are skipped and counted
   StartService(ConfigYaml({Slow("a"), b}));
-  ASSERT_TRUE(WaitUntil([&] { return FullRunning("a") && FullRunning("b"); }, 10s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return FullRunning("a") && FullRunning("b"); }, 10s)) << svc_.output();
   json cur = GetJson("/v1/backups/currentBackup/a");
   EXPECT_GT(cur["full"]["total-records"].get<int64_t>(), 0) << cur.dump();
   EXPECT_TRUE(cur["full"].contains("start-time"));
@@ -519,7 +518,7 @@ TEST_F(ThrottledE2E, ConcurrentApiCallsWhileBackupsRun) {
   EXPECT_GT(Metric("aerospike_backup_service_backup_in_progress{routine=\"a\",type=\"full\"}"), 0);
   // An on-demand full of a while its full runs is not lost: it runs once the first one ends.
   ASSERT_EQ(api_.Post("/v1/backups/full/a").status, 202);
-  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/full/a") == 2; }, 25s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/full/a") == 2; }, 25s)) << svc_.output();
   EXPECT_GE(Count("/v1/backups/full/b"), 1u);
   EXPECT_EQ(GetJson("/v1/backups/full/a")[0]["record-count"], 12000);
   EXPECT_EQ(GetJson("/v1/backups/full/a")[1]["record-count"], 12000);
@@ -531,18 +530,18 @@ TEST_F(ThrottledE2E, ConcurrentApiCallsWhileBackupsRun) {
 TEST_F(ThrottledE2E, Kill9DuringBackupLeavesNoPublishedPartialBackup) {
   InitApi();
   StartService(ConfigYaml({Slow("r")}));
-  ASSERT_TRUE(WaitUntil([&] { return FullRunning("r"); }, 10s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return FullRunning("r"); }, 10s)) << svc_.output();
   EXPECT_EQ(svc_.Signal(SIGKILL, 5s), 128 + SIGKILL);
   EXPECT_TRUE(FindFiles(storage_path_, "metadata.yaml").empty());
   ASSERT_TRUE(fs::exists(storage_path_ + "/r/backup"));  // the killed run's folder is there
   std::string killed_run = fs::directory_iterator(storage_path_ + "/r/backup")->path().filename();
 
   StartService(ConfigYaml({Slow("r")}));  // catch-up: no full yet, so one starts at once
-  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/full/r") == 1; }, 20s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/full/r") == 1; }, 20s)) << svc_.output();
   EXPECT_FALSE(fs::exists(storage_path_ + "/r/backup/" + killed_run));
   EXPECT_EQ(FindFiles(storage_path_, "metadata.yaml").size(), 1u);
   EXPECT_EQ(GetJson("/v1/backups/full/r")[0]["record-count"], 12000);
-  EXPECT_NE(svc_.Log().find("did not finish"), std::string::npos);
+  EXPECT_NE(svc_.output().find("did not finish"), std::string::npos);
   EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0);
 }
 
@@ -551,7 +550,7 @@ TEST_F(ThrottledE2E, Kill9DuringBackupLeavesNoPublishedPartialBackup) {
 TEST_F(ThrottledE2E, CancelAndSigterm) {
   InitApi();
   StartService(ConfigYaml({Slow("r")}));
-  ASSERT_TRUE(WaitUntil([&] { return FullRunning("r"); }, 10s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return FullRunning("r"); }, 10s)) << svc_.output();
   ASSERT_EQ(api_.Post("/v1/backups/cancel/r").status, 202);
   ASSERT_TRUE(WaitUntil([&] { return !GetJson("/v1/backups/currentBackup/r").contains("full"); }, 10s));
   EXPECT_EQ(Count("/v1/backups/full/r"), 0u);
@@ -562,7 +561,7 @@ TEST_F(ThrottledE2E, CancelAndSigterm) {
   ASSERT_EQ(api_.Post("/v1/backups/full/r").status, 202);
   ASSERT_TRUE(WaitUntil([&] { return FullRunning("r"); }, 10s));
   auto t0 = std::chrono::steady_clock::now();
-  EXPECT_EQ(svc_.Signal(SIGTERM, 20s), 0) << svc_.Log();
+  EXPECT_EQ(svc_.Signal(SIGTERM, 20s), 0) << svc_.output();
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 12s);
   // Whatever happened within the grace period, every run folder left is complete.
   if (fs::exists(storage_path_ + "/r/backup")) {
@@ -574,18 +573,12 @@ TEST_F(ThrottledE2E, CancelAndSigterm) {
 
 // The same routine against S3 (s3rver): configuration is the only difference.
 TEST_F(ServiceE2E, S3StorageWithS3rver) {
-  const std::string bin = std::string(ABS_TEST_NODE_DIR) + "/node_modules/.bin/s3rver";
-  if (!fs::exists(bin)) GTEST_SKIP() << bin << " missing: run npm ci in tests/node";
-  Process s3;
-  const int s3_port = FreePort();
-  fs::create_directories(dir_.path() + "/s3data");
-  std::string err;
-  ASSERT_TRUE(s3.Start({bin, "--directory", dir_.path() + "/s3data", "--port", std::to_string(s3_port), "--address",
-                        "127.0.0.1", "--silent", "--configure-bucket", "abs"},
-                       dir_.path() + "/s3rver.log", &err, {"NODE_OPTIONS=--openssl-legacy-provider"}))
-      << err;
-  ASSERT_TRUE(s3.WaitForPort(s3_port, 30s)) << s3.Log();
-  ASSERT_TRUE(dst_.Start(dir_.path(), "dst", 0, &err)) << err;
+  S3rverPeer s3;
+  s3.bucket = "abs";
+  Status started = s3.Start();
+  ASSERT_TRUE(started.ok()) << started.ToString();
+  started = dst_.Start(dir_.File("dst.log"));
+  ASSERT_TRUE(started.ok()) << started.ToString();
   auto c = Connect(src_.port);
   ASSERT_TRUE(c);
   std::map<int64_t, int64_t> kv;
@@ -595,13 +588,12 @@ TEST_F(ServiceE2E, S3StorageWithS3rver) {
   r.storage = "s3";
   InitApi();
   StartService(ConfigYaml({r}, "  s3:\n    s3-storage:\n      bucket: abs\n      path: backups\n"
-                               "      s3-region: us-east-1\n      s3-endpoint-override: http://127.0.0.1:" +
-                                   std::to_string(s3_port) +
+                               "      s3-region: us-east-1\n      s3-endpoint-override: " + s3.endpoint() +
                                    "\n      access-key-id: S3RVER\n      secret-access-key: S3RVER\n"));
-  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/full/r") == 1; }, 20s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/full/r") == 1; }, 20s)) << svc_.output();
   WriteRecords(*c, "test", {{1, 111}, {60, 600}});
   ASSERT_EQ(api_.Post("/v1/backups/incremental/r").status, 202);
-  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/incremental/r") == 1; }, 20s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/incremental/r") == 1; }, 20s)) << svc_.output();
   auto r2 = api_.Post("/v1/restore/timestamp",
                       json{{"routine", "r"}, {"time", NowMs()}, {"destination-name", "dst"}}.dump());
   ASSERT_EQ(r2.status, 202) << r2.body;
@@ -610,8 +602,8 @@ TEST_F(ServiceE2E, S3StorageWithS3rver) {
   auto d = Connect(dst_.port);
   ASSERT_TRUE(d);
   EXPECT_EQ(ScanRecords(*d, "test"), ScanRecords(*c, "test"));
-  EXPECT_FALSE(FindFiles(dir_.path() + "/s3data", "metadata.yaml").empty() &&
-               FindFiles(dir_.path() + "/s3data", "metadata.yaml._S3rver_object").empty());
+  EXPECT_FALSE(FindFiles(s3.data_dir(), "metadata.yaml").empty() &&
+               FindFiles(s3.data_dir(), "metadata.yaml._S3rver_object").empty());
   EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0);
 }
 

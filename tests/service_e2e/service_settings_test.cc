@@ -24,9 +24,9 @@ using namespace std::chrono_literals;
 class ServiceSettingsE2E : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string err;
-    ASSERT_TRUE(src_.Start(dir_.path(), "src", 0, &err)) << err;
-    api_port_ = FreePort();
+    Status st = src_.Start(dir_.File("src.log"));
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    api_port_ = FreeLoopbackPort();
     api_ = std::make_unique<Api>(api_port_);
     const std::string yaml =
         "service:\n  http:\n    address: 127.0.0.1\n    port: " + std::to_string(api_port_) +
@@ -39,8 +39,8 @@ class ServiceSettingsE2E : public ::testing::Test {
         "    interval-cron: \"0 0 0 1 1 ?\"\n    incr-interval-cron: \"0 0 0 1 1 ?\"\n    namespaces: [test]\n";
     const std::string config = dir_.path() + "/config.yml";
     WriteFile(config, yaml);
-    ASSERT_TRUE(svc_.Start({ABS_SERVICE_BIN, "-c", config}, dir_.path() + "/service.log", &err)) << err;
-    ASSERT_TRUE(svc_.WaitForPort(api_port_, 20s)) << "service did not start:\n" << svc_.Log();
+    st = svc_.StartOnPort({"-c", config}, api_port_, {dir_.File("service.log")});
+    ASSERT_TRUE(st.ok()) << "service did not start: " << st.ToString();
   }
 
   size_t Count(const std::string& path) {
@@ -57,15 +57,15 @@ class ServiceSettingsE2E : public ::testing::Test {
   }
 
   TempDir dir_;
-  TestServer src_;
+  TestServerProcess src_;
   int api_port_ = 0;
-  Process svc_;
+  ServiceProcess svc_;
   std::unique_ptr<Api> api_;
 };
 
 TEST_F(ServiceSettingsE2E, CheckConnectivityReachableCluster) {
   auto r = api_->Post("/v1/config/clusters/check-connectivity", ClusterBody(src_.port));
-  EXPECT_EQ(r.status, 200) << r.body << r.error << "\n" << svc_.Log();
+  EXPECT_EQ(r.status, 200) << r.body << r.error << "\n" << svc_.output();
   // The probe stores nothing: the collection still holds only the configured cluster.
   auto all = api_->Get("/v1/config/clusters");
   ASSERT_EQ(all.status, 200);
@@ -75,7 +75,7 @@ TEST_F(ServiceSettingsE2E, CheckConnectivityReachableCluster) {
 }
 
 TEST_F(ServiceSettingsE2E, CheckConnectivityUnreachableCluster) {
-  const int closed_port = FreePort();  // nothing listens there
+  const int closed_port = FreeLoopbackPort();  // nothing listens there
   auto start = std::chrono::steady_clock::now();
   auto r = api_->Post("/v1/config/clusters/check-connectivity", ClusterBody(closed_port, 2000));
   auto took = std::chrono::steady_clock::now() - start;
@@ -112,7 +112,7 @@ TEST_F(ServiceSettingsE2E, CheckConnectivityBadBodies) {
 
 // The deprecated alias triggers an incremental backup of the routine (after the start-up full).
 TEST_F(ServiceSettingsE2E, ScheduleIncrementalAlias) {
-  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/full/r") == 1; }, 15s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/full/r") == 1; }, 15s)) << svc_.output();
   EXPECT_EQ(api_->Post("/v1/backups/schedule/incremental/nope").status, 404);
   EXPECT_EQ(api_->Post("/v1/backups/schedule/incremental/r?delay=abc").status, 400);
 
@@ -139,7 +139,7 @@ TEST_F(ServiceSettingsE2E, ScheduleIncrementalAlias) {
 
   auto r = api_->Post("/v1/backups/schedule/incremental/r");
   EXPECT_EQ(r.status, 202) << r.body;
-  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/incremental/r") == 1; }, 15s)) << svc_.Log();
+  ASSERT_TRUE(WaitUntil([&] { return Count("/v1/backups/incremental/r") == 1; }, 15s)) << svc_.output();
   EXPECT_EQ(Count("/v1/backups/full/r"), 1u);  // it was not a full
   auto list = json::parse(api_->Get("/v1/backups/incremental/r").body);
   EXPECT_EQ(list[0]["record-count"], 5) << list.dump();

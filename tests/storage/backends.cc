@@ -1,14 +1,39 @@
 // Backend fixtures: local temp dir, s3rver, azurite and the fake GCS, with their corruption hooks.
 #include "tests/storage/backends.h"
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <mutex>
 
 #include "storage/factory.h"
 #include "tests/storage/fake_gcs.h"
-#include "tests/storage/peers.h"
+#include "tests/support/peers.h"
+#include "tests/support/temp_dir.h"
 
 namespace aero::testing {
+
+namespace {
+
+// Flips one byte of the first file under `dir` (recursively) containing `needle`. kNotFound if none.
+Status CorruptFileContaining(const std::string& dir, const std::string& needle) {
+  std::error_code ec;
+  for (auto it = std::filesystem::recursive_directory_iterator(dir, ec);
+       !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+    if (!it->is_regular_file()) continue;
+    std::string data = ReadFile(it->path().string());
+    auto pos = data.find(needle);
+    if (pos == std::string::npos) continue;
+    std::fstream f(it->path(), std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(static_cast<std::streamoff>(pos + needle.size() / 2));
+    char c = static_cast<char>(data[pos + needle.size() / 2] ^ 0x5a);
+    f.write(&c, 1);
+    return f ? Status::Ok() : Status(ErrorCode::kIo, "cannot rewrite " + it->path().string());
+  }
+  return Status(ErrorCode::kNotFound, "no file under " + dir + " contains the marker");
+}
+
+}  // namespace
 
 StorageOptions TestOptions() {
   StorageOptions o;
@@ -153,7 +178,7 @@ std::map<std::string, std::unique_ptr<Backend>> g_backends;
 
 }  // namespace
 
-Backend* GetBackend(const std::string& name) {
+Result<Backend*> GetBackend(const std::string& name) {
   std::lock_guard<std::mutex> lock(g_mu);
   auto it = g_backends.find(name);
   if (it != g_backends.end()) return it->second.get();
@@ -174,10 +199,8 @@ Backend* GetBackend(const std::string& name) {
     s = p->Start();
     b = std::move(p);
   }
-  if (!b || !s.ok()) {
-    fprintf(stderr, "cannot start backend %s: %s\n", name.c_str(), s.ToString().c_str());
-    return nullptr;
-  }
+  if (!b) return Status(ErrorCode::kInvalidArgument, "no test backend named " + name);
+  if (!s.ok()) return s.WithContext("cannot start the " + name + " backend");
   return (g_backends[name] = std::move(b)).get();
 }
 

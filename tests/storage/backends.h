@@ -36,8 +36,9 @@ class Backend {
 // Options with test-friendly retries (fast backoff) and small chunks.
 StorageOptions TestOptions();
 
-// "local", "s3", "azure" (shared key), "azure_sas" (account SAS), "gcs". Starts the peer on first call; fails the test if it cannot.
-Backend* GetBackend(const std::string& name);
+// "local", "s3", "azure" (shared key), "azure_sas" (account SAS), "gcs". Starts the peer on first call;
+// an error naming the peer (and how to install it) when it cannot.
+Result<Backend*> GetBackend(const std::string& name);
 void ShutdownBackends();
 
 }  // namespace aero::testing

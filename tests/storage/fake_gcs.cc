@@ -12,7 +12,6 @@
 #include "common/base64.h"
 #include "storage/http/http_client.h"
 #include "storage/object_io.h"
-#include "tests/storage/peers.h"
 
 namespace aero::testing {
 namespace {

@@ -12,7 +12,8 @@
 
 #include "storage/factory.h"
 #include "tests/storage/backends.h"
-#include "tests/storage/peers.h"
+#include "tests/support/peers.h"
+#include "tests/support/process.h"
 
 using namespace aero;
 using namespace aero::testing;
@@ -46,11 +47,11 @@ Result<double> Download(Storage& st, const std::string& key, const std::string& 
   return MBps(total, Clock::now() - t0);
 }
 
-Result<double> Curl(std::vector<std::string> args, size_t bytes, const std::string& log) {
+Result<double> Curl(std::vector<std::string> args, size_t bytes) {
   args.insert(args.begin(), {"curl", "-sS", "--fail", "-o", "/dev/null", "-H", "Expect:"});
   auto t0 = Clock::now();
-  ABS_ASSIGN_OR_RETURN(int rc, RunCommand(args, log));
-  if (rc != 0) return Status(ErrorCode::kIo, "curl exited " + std::to_string(rc) + " (see " + log + ")");
+  ABS_ASSIGN_OR_RETURN(CommandResult r, RunCommand(args));
+  if (r.exit_code != 0) return Status(ErrorCode::kIo, "curl exited " + std::to_string(r.exit_code) + ": " + r.err);
   return MBps(bytes, Clock::now() - t0);
 }
 
@@ -109,10 +110,10 @@ int main(int argc, char** argv) {
     std::string url = s3.endpoint() + "/" + s3.bucket + "/bench/curl.bin";
     auto args_up = sig;
     args_up.insert(args_up.end(), {"-T", file, url});
-    auto cup = Curl(args_up, data.size(), tmp.path() + "/curl-s3-up.log");
+    auto cup = Curl(args_up, data.size());
     auto args_down = sig;
     args_down.push_back(url);
-    auto cdown = Curl(args_down, data.size(), tmp.path() + "/curl-s3-down.log");
+    auto cdown = Curl(args_down, data.size());
     Row("s3rver", "curl (one PUT / GET)", cup, cdown);
   }
   {
@@ -132,8 +133,8 @@ int main(int argc, char** argv) {
     auto nv = OpenStorage("azure://" + az.container + "/bench", ao);
     Row("azurite", "  same, no MD5 verify", Status(ErrorCode::kUnsupported, "-"), Download(**nv, "ours.bin", data));
     std::string url = az.endpoint() + "/" + az.container + "/bench/curl.bin?" + az.AccountSas();
-    auto cup = Curl({"-H", "x-ms-blob-type: BlockBlob", "-T", file, url}, data.size(), tmp.path() + "/curl-az-up.log");
-    auto cdown = Curl({url}, data.size(), tmp.path() + "/curl-az-down.log");
+    auto cup = Curl({"-H", "x-ms-blob-type: BlockBlob", "-T", file, url}, data.size());
+    auto cdown = Curl({url}, data.size());
     Row("azurite", "curl (one PUT / GET)", cup, cdown);
   }
   return 0;

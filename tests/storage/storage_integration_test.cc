@@ -19,7 +19,9 @@
 #include "storage/factory.h"
 #include "tests/storage/backends.h"
 #include "tests/storage/fault_proxy.h"
-#include "tests/storage/peers.h"
+#include "tests/support/peers.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 namespace aero::testing {
 namespace {
@@ -70,8 +72,9 @@ std::string UniquePrefix() {
 class StorageTest : public ::testing::TestWithParam<std::string> {
  protected:
   void SetUp() override {
-    backend_ = GetBackend(GetParam());
-    ASSERT_NE(backend_, nullptr) << "backend " << GetParam() << " did not start";
+    auto backend = GetBackend(GetParam());
+    ASSERT_TRUE(backend.ok()) << backend.status().ToString();
+    backend_ = *backend;
     prefix_ = UniquePrefix();
     auto s = backend_->Open(prefix_, TestOptions());
     ASSERT_TRUE(s.ok()) << s.status().ToString();
@@ -454,7 +457,7 @@ TEST_P(StorageFaultTest, CancellationInterruptsAStalledRequest) {
   auto start = std::chrono::steady_clock::now();
   std::thread canceller([&] {
     // Wait (bounded) until the proxy holds the stalled request, then cancel.
-    for (int i = 0; i < 200 && proxy_->faults_injected() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    WaitUntil([&] { return proxy_->faults_injected() > 0; }, std::chrono::seconds(2));
     cancel = true;
   });
   auto got = ReadAll(**st, "cancel.asb");

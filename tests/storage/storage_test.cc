@@ -19,7 +19,7 @@
 #include "storage/object_io.h"
 #include "storage/s3/s3_credentials.h"
 #include "storage/s3/s3_storage.h"
-#include "tests/storage/peers.h"
+#include "tests/support/temp_dir.h"
 
 namespace aero {
 namespace {

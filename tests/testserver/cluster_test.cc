@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <csignal>
 #include <thread>
 
@@ -16,6 +17,7 @@
 #include "raw_client.h"
 #include "test_util.h"
 #include "testserver/test_cluster.h"
+#include "tests/support/wait.h"
 
 namespace aero::testserver {
 namespace {
@@ -41,14 +43,8 @@ std::string InfoOn(uint16_t port, const std::string& cmd) {
 }
 
 // Waits (bounded) until pred holds; the server acts on its own control thread.
-template <typename F>
-bool Eventually(F pred, int timeout_ms = 5000) {
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return pred();
+bool Eventually(const std::function<bool()>& pred, int timeout_ms = 5000) {
+  return aero::testing::WaitUntil(pred, std::chrono::milliseconds(timeout_ms));
 }
 
 void SeedAlpha(TestCluster& c, int n) {

@@ -1,20 +1,18 @@
 // Integration tests of the abs-backup executable: the real process is run against the in-process
 // test server (or AEROSPIKE_TEST_HOST) and its files, exit status and JSON summary are checked.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <csignal>
 #include <ctime>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "backup/backup_metadata.h"
 #include "client/write.h"
 #include "storage/factory.h"
 #include "tests/backup/backup_test_util.h"
 #include "tests/client/cluster_fixture.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace aero::backup {
 namespace {
@@ -27,16 +25,8 @@ const bool kIgnoreSigpipe = [] {
   return true;
 }();
 
-struct ToolRun {
-  int exit_code = -1;
-  std::string out, err;
-};
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
+using ToolRun = aero::testing::CommandResult;  // exit code, stdout, stderr
+using aero::testing::ReadFile;
 
 class BackupToolIT : public ::testing::Test {
  protected:
@@ -45,8 +35,6 @@ class BackupToolIT : public ::testing::Test {
     auto c = target_->Connect();
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     cluster_ = *c;
-    std::string tmpl = (std::filesystem::temp_directory_path() / "abs_backup_tool_XXXXXX").string();
-    dir_ = ::mkdtemp(tmpl.data());
     auto st = OpenStorage(dir_, StorageOptions{});
     ASSERT_TRUE(st.ok());
     storage_ = std::move(*st);
@@ -54,33 +42,23 @@ class BackupToolIT : public ::testing::Test {
   void TearDown() override {
     if (target_) target_->Cleanup();
     if (cluster_) cluster_->Close();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
   std::string HostArg() const {
     const auto& s = target_->seeds()[0];
     return s.name + ":" + std::to_string(s.port);
   }
   ToolRun Run(const std::vector<std::string>& args) {
-    std::string cmd = Quote(ABS_BACKUP_BIN);
-    for (const auto& a : args) cmd += " " + Quote(a);
-    std::string out = dir_ + "/stdout.txt", err = dir_ + "/stderr.txt";
-    cmd += " >" + Quote(out) + " 2>" + Quote(err) + " </dev/null";
-    int rc = std::system(cmd.c_str());
-    ToolRun r;
-    r.exit_code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-    std::ifstream o(out), e(err);
-    std::stringstream so, se;
-    so << o.rdbuf();
-    se << e.rdbuf();
-    r.out = so.str();
-    r.err = se.str();
-    return r;
+    std::vector<std::string> argv{ABS_BACKUP_BIN};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto run = aero::testing::RunCommand(argv);
+    if (!run.ok()) return ToolRun{-1, "", run.status().ToString()};
+    return *run;
   }
 
   std::unique_ptr<ClusterTarget> target_;
   std::shared_ptr<client::Cluster> cluster_;
-  std::string dir_;
+  aero::testing::TempDir tmp_{"abs-backup-tool"};
+  std::string dir_ = tmp_.path();
   std::unique_ptr<Storage> storage_;
 };
 
@@ -119,10 +97,7 @@ TEST_F(BackupToolIT, SingleFileEncryptedWithMachineLines) {
                 "--encryption-key-file", key, "-m", machine, "--no-progress", "-R", "-u", "-I"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // -R: no records at all.
-  std::ifstream m(machine);
-  std::stringstream ms;
-  ms << m.rdbuf();
-  EXPECT_NE(ms.str().find("SUMMARY:0:0:0:"), std::string::npos) << ms.str();
+  EXPECT_NE(ReadFile(machine).find("SUMMARY:0:0:0:"), std::string::npos) << ReadFile(machine);
 
   auto r2 = Run({"-h", HostArg(), "-n", "test", "-s", set, "-o", dir_ + "/two/all.asb", "-y", "aes128",
                  "--encryption-key-file", key, "-m", machine, "--no-progress", "-u", "-I"});
@@ -133,10 +108,7 @@ TEST_F(BackupToolIT, SingleFileEncryptedWithMachineLines) {
   auto got = ReadBackup(*storage_, "", codec, "two/all.asb");
   ASSERT_TRUE(got.ok()) << got.status().ToString();
   EXPECT_EQ(got->records.size(), 300u);
-  std::ifstream m2(machine);
-  std::stringstream ms2;
-  ms2 << m2.rdbuf();
-  EXPECT_NE(ms2.str().find("SUMMARY:300:0:0:"), std::string::npos) << ms2.str();
+  EXPECT_NE(ReadFile(machine).find("SUMMARY:300:0:0:"), std::string::npos) << ReadFile(machine);
 }
 
 TEST_F(BackupToolIT, OutputToStdoutForPipes) {

@@ -5,19 +5,19 @@
 // server speaking the agent's protocol). Every test also checks that no secret reaches the tools'
 // output: not in errors, not in the JSON summary, not in progress or log lines.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "common/base64.h"
 #include "testserver/test_cluster.h"
 #include "tests/secrets/fake_secret_agent.h"
+#include "tests/support/process.h"
+#include "tests/support/temp_dir.h"
 
 namespace aero::tools {
 namespace {
@@ -34,24 +34,8 @@ constexpr const char* kPassword = "pw-Xq7!not-on-the-command-line";
 constexpr const char* kSet = "sa";
 constexpr uint64_t kRecords = 40;
 
-struct ToolRun {
-  int exit_code = -1;
-  std::string out, err;
-  std::string all() const { return out + err; }
-};
-
-std::string Quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using ToolRun = aero::testing::CommandResult;  // exit code, stdout, stderr, all()
+using aero::testing::ReadFile;
 
 class SecretAgentToolsIT : public ::testing::Test {
  protected:
@@ -67,34 +51,24 @@ class SecretAgentToolsIT : public ::testing::Test {
     agent_ = std::move(*a);
     agent_->SetSecret("abs", "password", kPassword);
     agent_->SetSecret("abs", "wrong-password", "not-the-password-1234");
-    pem_ = ReadAll(std::string(ABS_TEST_DATA_DIR) + "/backup/test_key.pem");
+    pem_ = ReadFile(std::string(ABS_TEST_DATA_DIR) + "/backup/test_key.pem");
     ASSERT_NE(pem_.find("-----BEGIN"), std::string::npos);
     agent_->SetSecret("keys", "backup-key", pem_);
-    std::string tmpl = (std::filesystem::temp_directory_path() / "abs_sa_tools_XXXXXX").string();
-    ASSERT_NE(::mkdtemp(tmpl.data()), nullptr);
-    dir_ = tmpl;
   }
   void TearDown() override {
     if (agent_) agent_->Stop();
     if (cluster_) cluster_->Stop();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
 
   std::vector<std::string> Cluster() const { return {"-h", cluster_->SeedHost(), "-U", kUser}; }
   std::string AgentAddress() const { return "127.0.0.1:" + std::to_string(agent_->port()); }
 
   ToolRun Run(const char* bin, const std::vector<std::string>& args) {
-    std::string cmd = Quote(bin);
-    for (const auto& a : args) cmd += " " + Quote(a);
-    std::string out = dir_ + "/stdout.txt", err = dir_ + "/stderr.txt";
-    cmd += " >" + Quote(out) + " 2>" + Quote(err) + " </dev/null";
-    int rc = std::system(cmd.c_str());
-    ToolRun r;
-    r.exit_code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-    r.out = ReadAll(out);
-    r.err = ReadAll(err);
-    return r;
+    std::vector<std::string> argv{bin};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto run = aero::testing::RunCommand(argv);
+    if (!run.ok()) return ToolRun{-1, "", run.status().ToString()};
+    return *run;
   }
   ToolRun Backup(std::vector<std::string> args) {
     auto a = Cluster();
@@ -124,7 +98,8 @@ class SecretAgentToolsIT : public ::testing::Test {
   std::unique_ptr<testserver::TestCluster> cluster_;
   std::unique_ptr<FakeSecretAgent> agent_;
   std::string pem_;
-  std::string dir_;
+  aero::testing::TempDir tmp_{"abs-sa-tools"};
+  std::string dir_ = tmp_.path();
 };
 
 TEST_F(SecretAgentToolsIT, PasswordFromTheAgentForBackupAndRestore) {
@@ -163,7 +138,7 @@ TEST_F(SecretAgentToolsIT, EncryptionKeyFromTheAgentIsThePemItself) {
                    "aes256", "--encryption-key-file", "secrets:keys:backup-key", "--json"});
   ASSERT_EQ(b.exit_code, 0) << b.err;
   ExpectNoSecret(b.all());
-  std::string file = ReadAll(dir_ + "/enc/all.asb");
+  std::string file = ReadFile(dir_ + "/enc/all.asb");
   ASSERT_FALSE(file.empty());
   EXPECT_EQ(file.find("Version"), std::string::npos) << "the backup file is not encrypted";
 

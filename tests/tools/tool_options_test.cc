@@ -11,6 +11,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "tests/support/temp_dir.h"
 #include "tools/common/codec_options.h"
 #include "tools/common/connection_options.h"
 #include "tools/common/machine_lines.h"
@@ -162,7 +163,8 @@ TEST(ToolOptions, OutputHelpers) {
   OutputFlags f;
   f.no_progress = true;
   EXPECT_EQ(StartProgress(f, [](bool) { return std::string(); }, std::cerr), nullptr);
-  std::string path = ::testing::TempDir() + "/abs_machine_" + std::to_string(::getpid());
+  aero::testing::TempDir dir("abs-machine");
+  std::string path = dir.File("machine.txt");
   f.machine = path;
   std::atomic<int> calls{0};
   auto r = StartProgress(f, [&](bool terminal) {
@@ -178,7 +180,6 @@ TEST(ToolOptions, OutputHelpers) {
   std::string line;
   std::getline(in, line);
   EXPECT_EQ(line, "SUMMARY:1:2:3:4:5");
-  std::remove(path.c_str());
   EXPECT_EQ(AppendMachineLine("/nonexistent-dir/x/y", "A").code(), ErrorCode::kIo);
   EXPECT_TRUE(AppendMachineLine("", "A").ok());
 }

@@ -4,12 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
-#include <thread>
 
 #include "common/bytes.h"
 #include "common/digest.h"
 #include "service/jobs/backup_service.h"
 #include "testserver/test_cluster.h"
+#include "tests/support/temp_dir.h"
+#include "tests/support/wait.h"
 
 namespace aero::service {
 namespace {
@@ -18,14 +19,8 @@ using namespace std::chrono_literals;
 using model::BackupType;
 namespace fs = std::filesystem;
 
-// Polls `pred` (state owned by the service's threads) every 10 ms for up to 10 s.
-bool WaitUntil(const std::function<bool()>& pred) {
-  for (int i = 0; i < 1000; ++i) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(10ms);
-  }
-  return pred();
-}
+// Waits (up to 10 s) for `pred` over state owned by the service's threads.
+bool WaitUntil(const std::function<bool()>& pred) { return testing::WaitUntil(pred, 10s); }
 
 Record Rec(int64_t key, int64_t value) {
   Record r;
@@ -45,9 +40,6 @@ class BackupServiceTest : public ::testing::Test {
     auto c = testserver::TestCluster::Start(testserver::TestClusterOptions{});
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     cluster_ = std::move(*c);
-    root_ = fs::temp_directory_path() / ("abs_svc_" + std::to_string(::getpid()) + "_" +
-                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(root_);
     Cluster cl;
     cl.seed_nodes = {SeedNode{"127.0.0.1", cluster_->Port(0), std::nullopt}};
     config_.clusters["c"] = cl;
@@ -67,7 +59,6 @@ class BackupServiceTest : public ::testing::Test {
   }
   void TearDown() override {
     service_.reset();
-    fs::remove_all(root_);
   }
   void StartService(jobs::ServiceOptions o = {}) {
     o.catch_up = false;
@@ -82,7 +73,8 @@ class BackupServiceTest : public ::testing::Test {
   }
 
   std::unique_ptr<testserver::TestCluster> cluster_;
-  fs::path root_;
+  testing::TempDir dir_{"abs-svc"};
+  fs::path root_ = dir_.path();
   Config config_;
   metrics::Registry registry_;
   metrics::AbsMetrics metrics_{registry_};

@@ -8,6 +8,7 @@
 #include "backup/backup_metadata.h"
 #include "service/jobs/layout.h"
 #include "storage/factory.h"
+#include "tests/support/temp_dir.h"
 
 namespace aero::service {
 namespace {
@@ -108,16 +109,10 @@ TEST(RestoreChain, CumulativeIncrementalReplacesOlderOnes) {
 class LocalStorageTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = std::filesystem::temp_directory_path() /
-            ("abs_layout_" + std::to_string(::getpid()) + "_" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(root_);
-    std::filesystem::create_directories(root_);
     auto s = OpenStorage(root_.string(), StorageOptions{});
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     storage_ = std::move(*s);
   }
-  void TearDown() override { std::filesystem::remove_all(root_); }
   void Put(const std::string& key, const std::string& text) { ASSERT_TRUE(storage_->WriteObject(key, text).ok()); }
   void PutMeta(const std::string& ns_folder, const std::string& ns, int64_t created) {
     backup::BackupMetadata m;
@@ -127,7 +122,8 @@ class LocalStorageTest : public ::testing::Test {
     m.record_count = 7;
     Put(ns_folder + "/metadata.yaml", backup::EmitMetadataYaml(m));
   }
-  std::filesystem::path root_;
+  aero::testing::TempDir dir_{"abs-layout"};
+  std::filesystem::path root_ = dir_.path();
   std::unique_ptr<aero::Storage> storage_;
 };
 

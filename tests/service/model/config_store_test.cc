@@ -2,16 +2,13 @@
 // to the listener; a refusal rolls both back.
 #include <gtest/gtest.h>
 
-#include <stdlib.h>
-
-#include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 
 #include "service/config/config_io.h"
 #include "service/model/config_sources.h"
 #include "service/model/config_store.h"
+#include "tests/support/temp_dir.h"
 
 namespace aero::service::model {
 namespace {
@@ -31,17 +28,11 @@ class RecordingListener : public ConfigListener {
   Config last;
 };
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using aero::testing::ReadFile;
 
 TEST(ConfigStore, ListenerSeesCommitsAndRefusalRollsBack) {
-  std::string dir_tmpl = (std::filesystem::temp_directory_path() / "abs-store-XXXXXX").string();
-  ASSERT_NE(mkdtemp(dir_tmpl.data()), nullptr);
-  const std::string path = dir_tmpl + "/config.yml";
+  aero::testing::TempDir dir("abs-store");
+  const std::string path = dir.File("config.yml");
   {
     std::ofstream out(path);
     out << "aerospike-clusters:\n  c1:\n    seed-nodes:\n      - host-name: h\n        port: 3000\n"
@@ -60,7 +51,7 @@ TEST(ConfigStore, ListenerSeesCommitsAndRefusalRollsBack) {
   EXPECT_TRUE(store.AddEntity(EntityKind::kPolicy, "p1", R"({"parallel":2})").ok());
   EXPECT_EQ(listener.calls, 1);
   EXPECT_EQ(listener.last.policies.count("p1"), 1u);
-  const std::string committed = Slurp(path);
+  const std::string committed = ReadFile(path);
   EXPECT_NE(committed.find("p1"), std::string::npos);
 
   listener.refuse = true;
@@ -68,14 +59,13 @@ TEST(ConfigStore, ListenerSeesCommitsAndRefusalRollsBack) {
   EXPECT_EQ(e.http_status, 500);
   EXPECT_NE(e.message.find("scheduler refused"), std::string::npos);
   EXPECT_FALSE(store.Snapshot().routines.at("r1").disabled);
-  EXPECT_EQ(Slurp(path), committed);  // the previous document was written back
+  EXPECT_EQ(ReadFile(path), committed);  // the previous document was written back
 
   listener.refuse = false;
   EXPECT_EQ(store.DeleteEntity(EntityKind::kStorage, "s1").http_status, 409);
   EXPECT_EQ(store.DeleteEntity(EntityKind::kPolicy, "nope").http_status, 404);
   EXPECT_EQ(store.AddEntity(EntityKind::kPolicy, "p1", R"({"parallel":2})").http_status, 409);
   EXPECT_EQ(listener.calls, 2);  // only the first change and the refused one reached the listener
-  std::filesystem::remove_all(dir_tmpl);
 }
 
 }  // namespace

@@ -14,6 +14,7 @@
 #include "service/model/config_sources.h"
 #include "service/model/secret_resolver.h"
 #include "tests/secrets/fake_secret_agent.h"
+#include "tests/support/temp_dir.h"
 
 namespace aero::service {
 namespace {
@@ -25,9 +26,6 @@ const std::string kPassword = "pa55-from-agent";
 class SecretResolutionTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    char tmpl[] = "/tmp/abs-sr-XXXXXX";
-    ASSERT_NE(::mkdtemp(tmpl), nullptr);
-    dir_ = tmpl;
     auto a = FakeSecretAgent::Start({});
     ASSERT_TRUE(a.ok()) << a.status().message();
     agent_ = std::move(a).value();
@@ -39,11 +37,10 @@ class SecretResolutionTest : public ::testing::Test {
   }
   void TearDown() override {
     agent_.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
   }
 
-  std::string dir_;
+  aero::testing::TempDir tmp_{"abs-sr"};
+  std::string dir_ = tmp_.path();
   std::unique_ptr<FakeSecretAgent> agent_;
   SecretAgent agent_cfg_;
 };
@@ -170,11 +167,9 @@ TEST_F(SecretResolutionTest, ClusterPasswordAndTlsKeyPassword) {
 
 TEST_F(SecretResolutionTest, EncryptionKeySecret) {
   ASSERT_TRUE(secrets::testing::WriteSelfSignedCert(dir_, "k").ok());
-  std::ifstream in(dir_ + "/k.key");
-  std::stringstream pem;
-  pem << in.rdbuf();
-  agent_->SetSecret("keys", "aes", pem.str());
-  agent_->SetSecret("keys", "aes-b64", Base64Encode(pem.str()));
+  const std::string pem = aero::testing::ReadFile(dir_ + "/k.key");
+  agent_->SetSecret("keys", "aes", pem);
+  agent_->SetSecret("keys", "aes-b64", Base64Encode(pem));
   agent_->SetSecret("keys", "junk", "not a key");
   auto expected = LoadKeyFile(dir_ + "/k.key");
   ASSERT_TRUE(expected.ok());
