@@ -4,11 +4,11 @@
 // server (single node, namespaces `test` and `bar`); tests that need fault injection, several nodes,
 // users or TLS skip themselves with ABS_SKIP_IF_REAL_SERVER(reason). Otherwise an in-process
 // aero::testserver::TestCluster is started (when the test binary links abs_testserver and defines
-// ABS_HAVE_TESTSERVER); without either the tests skip with the reason.
+// ABS_HAVE_TESTSERVER); without either the tests fail, saying so.
 //
 // Usage:
 //   std::unique_ptr<aero::testing::ClusterTarget> target;
-//   ABS_START_TARGET(target, options);          // in a TEST body or SetUp(); skips if impossible
+//   ABS_START_TARGET(target, options);          // in a TEST body or SetUp(); fails if impossible
 //   auto cluster = target->Connect();           // aero::client::Cluster
 //   std::string set = target->UniqueSet("scan"); // own set name per run; Cleanup() truncates them
 //
@@ -64,7 +64,7 @@ class ClusterTarget {
   }
   static bool UsingRealServer() { return !RealHost().empty(); }
 
-  // Starts the target; on failure returns a reason to skip or fail with.
+  // Starts the target; on failure returns the reason, which fails the test.
   static Result<std::unique_ptr<ClusterTarget>> Start(const Options& options = Options()) {
     std::unique_ptr<ClusterTarget> t(new ClusterTarget());
     if (UsingRealServer()) {
@@ -77,7 +77,9 @@ class ClusterTarget {
     return t;
 #else
     (void)options;
-    return Status(ErrorCode::kUnsupported, "no test server linked and AEROSPIKE_TEST_HOST is not set");
+    return Status(ErrorCode::kUnsupported,
+                  "no test server linked into this test (link abs_testserver, define ABS_HAVE_TESTSERVER) and "
+                  "AEROSPIKE_TEST_HOST is not set");
 #endif
   }
 
@@ -177,13 +179,11 @@ class ClusterTarget {
 
 }  // namespace aero::testing
 
-// Starts `target` (a std::unique_ptr<ClusterTarget>) or skips the test with the reason.
+// Starts `target` (a std::unique_ptr<ClusterTarget>) or fails the test with the reason.
 #define ABS_START_TARGET(target, options)                                                   \
   do {                                                                                      \
     auto abs_target__ = ::aero::testing::ClusterTarget::Start(options);                     \
     if (!abs_target__.ok()) {                                                               \
-      if (abs_target__.status().code() == ::aero::ErrorCode::kUnsupported)                  \
-        GTEST_SKIP() << abs_target__.status().message();                                    \
       FAIL() << "cannot start the test target: " << abs_target__.status().ToString();       \
     }                                                                                       \
     target = std::move(*abs_target__);                                                      \
