@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <map>
@@ -17,6 +18,7 @@
 #include "common/bytes.h"
 #include "common/digest.h"
 #include "e2e_util.h"
+#include "tests/support/zip_reader.h"
 
 namespace aero::e2e {
 namespace {
@@ -333,6 +335,20 @@ TEST_F(ServiceE2E, Retention) {
   auto conf = api_.Get("/v1/retrieve/configuration/r/" + std::to_string(NowMs()));
   EXPECT_EQ(conf.status, 200) << conf.body;
   EXPECT_EQ(conf.body.substr(0, 2), "PK") << "not a zip archive";
+  // Read back by an independent reader (Python's zipfile, every CRC checked): the files saved with the
+  // newest full backup, by name and byte for byte.
+  std::string newest;  // run folders start with their 13-digit timestamp
+  for (const auto& e : fs::directory_iterator(storage_path_ + "/r/backup"))
+    if (e.is_directory()) newest = std::max(newest, e.path().string());
+  std::map<std::string, std::string> saved;
+  for (const auto& f : fs::directory_iterator(newest + "/configuration"))
+    saved[f.path().filename().string()] = ReadFile(f.path().string());
+  EXPECT_FALSE(saved.empty());
+  auto entries = testing::ReadZipWithPython(conf.body);
+  ASSERT_TRUE(entries.ok()) << entries.status().ToString();
+  std::map<std::string, std::string> zipped;
+  for (const auto& e : *entries) zipped[e.name] = e.data;
+  EXPECT_EQ(zipped, saved);
   EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0);
 }
 

@@ -538,10 +538,14 @@ std::string ZipStore(const std::vector<std::pair<std::string, std::string>>& fil
   std::string out, central;
   for (const auto& [name, data] : files) {
     uint32_t crc = crc32(0L, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()));
+    // A name beyond ASCII is marked UTF-8 (flag bit 11), as Go's archive/zip does; unmarked names are
+    // read as CP437 (Python's zipfile found names like "nœud.conf" read back garbled).
+    bool utf8 = std::any_of(name.begin(), name.end(), [](char c) { return static_cast<unsigned char>(c) >= 0x80; });
+    uint16_t flags = utf8 ? 0x0800 : 0;
     uint32_t offset = static_cast<uint32_t>(out.size());
     Le32(&out, 0x04034b50);
     Le16(&out, 20);  // version needed
-    Le16(&out, 0);   // flags
+    Le16(&out, flags);
     Le16(&out, 0);   // stored
     Le16(&out, 0);   // time
     Le16(&out, 0x21);  // date 1980-01-01
@@ -553,9 +557,9 @@ std::string ZipStore(const std::vector<std::pair<std::string, std::string>>& fil
     out += name;
     out += data;
     Le32(&central, 0x02014b50);
-    Le16(&central, 20);
-    Le16(&central, 20);
-    Le16(&central, 0);
+    Le16(&central, 20);  // version made by
+    Le16(&central, 20);  // version needed
+    Le16(&central, flags);
     Le16(&central, 0);
     Le16(&central, 0);
     Le16(&central, 0x21);
