@@ -7,7 +7,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -20,10 +19,12 @@ namespace aero::deploytest {
 namespace {
 
 using e2e::Api;
-using e2e::FreePort;
-using e2e::Process;
+using e2e::FreeLoopbackPort;
+using e2e::RunCommand;
+using e2e::ServiceProcess;
 using e2e::TempDir;
-using e2e::TestServer;
+using e2e::TestServerOptions;
+using e2e::TestServerProcess;
 using e2e::WaitUntil;
 using nlohmann::json;
 using namespace std::chrono_literals;
@@ -99,7 +100,10 @@ std::string WithVariablesReplaced(std::string e) {
   return std::regex_replace(e, std::regex(R"(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)"), ".*");
 }
 
-bool HavePromtool() { return std::system("command -v promtool >/dev/null 2>&1") == 0; }
+bool HavePromtool() {
+  auto r = RunCommand({"promtool", "--version"});
+  return r.ok() && r->exit_code == 0;
+}
 
 TEST(PromqlNames, FindsMetricNamesOnly) {
   EXPECT_EQ(PromqlMetricNames(R"(sum by (routine, type) (increase(a_total{routine=~"$routine",x="{y}"}[$__rate_interval])))"),
@@ -172,9 +176,9 @@ TEST(GrafanaDashboard, QueriesParseAsPromql) {
   }
   const std::string file = dir.path() + "/dashboard_rules.yml";
   e2e::WriteFile(file, rules);
-  const std::string out = dir.path() + "/promtool.out";
-  int rc = std::system(("promtool check rules " + file + " >" + out + " 2>&1").c_str());
-  EXPECT_EQ(rc, 0) << e2e::ReadFile(out) << "\n" << rules;
+  auto check = RunCommand({"promtool", "check", "rules", file});
+  ASSERT_TRUE(check.ok()) << check.status().ToString();
+  EXPECT_EQ(check->exit_code, 0) << check->all() << "\n" << rules;
   EXPECT_GE(n, 20);
 }
 
@@ -182,15 +186,16 @@ TEST(GrafanaDashboard, QueriesParseAsPromql) {
 class MonitoringAgainstService : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string err;
-    ASSERT_TRUE(src_.Start(dir_.path(), "src", 200, &err)) << err;
-    ASSERT_TRUE(dst_.Start(dir_.path(), "dst", 0, &err)) << err;
-    port_ = FreePort();
+    Status st = src_.Start(dir_.File("src.log"), TestServerOptions(200));
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    st = dst_.Start(dir_.File("dst.log"));
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    port_ = FreeLoopbackPort();
     api_ = Api(port_);
     std::string y = "service:\n  http:\n    address: 127.0.0.1\n    port: " + std::to_string(port_) +
                     "\n  logger:\n    level: INFO\n";
     y += "aerospike-clusters:\n";
-    for (const auto& [name, ts] : {std::pair<std::string, TestServer*>{"src", &src_}, {"dst", &dst_}}) {
+    for (const auto& [name, ts] : {std::pair<std::string, TestServerProcess*>{"src", &src_}, {"dst", &dst_}}) {
       y += "  " + name + ":\n    seed-nodes:\n      - host-name: 127.0.0.1\n        port: " + std::to_string(ts->port) + "\n";
     }
     y += "storage:\n  local:\n    local-storage:\n      path: " + dir_.path() + "/storage\n";
@@ -203,12 +208,12 @@ class MonitoringAgainstService : public ::testing::Test {
     }
     const std::string config = dir_.path() + "/config.yml";
     e2e::WriteFile(config, y);
-    ASSERT_TRUE(svc_.Start({ABS_SERVICE_BIN, "-c", config}, dir_.path() + "/service.log", &err)) << err;
-    ASSERT_TRUE(svc_.WaitForPort(port_, 20s)) << "service did not start:\n" << svc_.Log();
+    st = svc_.StartOnPort({"-c", config}, port_, {dir_.File("service.log")});
+    ASSERT_TRUE(st.ok()) << "service did not start: " << st.ToString();
   }
   void TearDown() override {
     if (svc_.running()) {
-      EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.Log();
+      EXPECT_EQ(svc_.Signal(SIGTERM, 15s), 0) << svc_.output();
     }
   }
 
@@ -230,8 +235,8 @@ class MonitoringAgainstService : public ::testing::Test {
   }
 
   TempDir dir_;
-  TestServer src_, dst_;
-  Process svc_;
+  TestServerProcess src_, dst_;
+  ServiceProcess svc_;
   int port_ = 0;
   Api api_{0};
 };
@@ -247,7 +252,7 @@ TEST_F(MonitoringAgainstService, EveryMetricTheDashboardAndAlertsUseIsExported) 
                Sample(m, kP + "backup_in_progress{routine=\"noon\",type=\"full\"}") == 0;
       },
       30s))
-      << svc_.Log();
+      << svc_.output();
   json fulls = Get("/v1/backups/full/daily");
   ASSERT_TRUE(fulls.is_array() && !fulls.empty()) << fulls.dump();
   auto r = api_.Post("/v1/restore/full", json{{"destination-name", "dst"}, {"source-name", "local"},

@@ -26,6 +26,7 @@ using testing::ChildProcess;
 using testing::FindFiles;
 using testing::FreeLoopbackPort;
 using testing::ReadFile;
+using testing::RunCommand;
 using testing::S3rverPeer;
 using testing::ServiceProcess;
 using testing::TempDir;
