@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_dir.h"
 #include "tests/tools/argv.h"
 #include "tools/backup/backup_args.h"
 #include "tools/backup/backup_report.h"
@@ -24,12 +25,7 @@ BackupArgs Parse(std::vector<std::string> args) {
   return ParseBackupArgs(argv.argc(), argv.argv());
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using aero::testing::ReadFile;
 
 TEST(BackupArgsTest, TargetsAndKeys) {
   auto dir = Parse({"-n", "test", "-d", "s3://bucket/backups/x", "-s", "a, b", "-w", "4", "-F", "1", "-z", "zstd"});
@@ -125,8 +121,8 @@ TEST(BackupReportTest, SummaryTextMachineLineAndJson) {
   s.metadata_key = "metadata.yaml";
   s.start_unix_ms = 1704110400000;
   s.end_unix_ms = 1704110401500;
-  std::string machine = ::testing::TempDir() + "/abs_backup_report_" + std::to_string(::getpid());
-  std::remove(machine.c_str());
+  aero::testing::TempDir dir("abs-backup-report");
+  const std::string machine = dir.File("machine.txt");
   OutputFlags o;
   o.json = true;
   o.machine = machine;
@@ -135,7 +131,6 @@ TEST(BackupReportTest, SummaryTextMachineLineAndJson) {
   EXPECT_EQ(err.str(),
             "Backed up 10 record(s), 1 secondary index(es), 2 UDF file(s), 1005 byte(s) in total (~100 B/rec)\n");
   EXPECT_EQ(ReadFile(machine), "SUMMARY:10:1:2:1005:100\n");
-  std::remove(machine.c_str());
   auto j = nlohmann::json::parse(out.str());
   EXPECT_EQ(j["status"], "ok");
   EXPECT_EQ(j["records"], 10);
@@ -162,8 +157,8 @@ TEST(BackupReportTest, EstimateAndProgressLines) {
   e.compression_ratio = 2.5;
   e.estimated_records = 49;
   e.estimated_bytes = 3 << 20;
-  std::string machine = ::testing::TempDir() + "/abs_backup_estimate_" + std::to_string(::getpid());
-  std::remove(machine.c_str());
+  aero::testing::TempDir dir("abs-backup-estimate");
+  const std::string machine = dir.File("machine.txt");
   OutputFlags o;
   o.machine = machine;
   std::ostringstream out, err;
@@ -172,7 +167,6 @@ TEST(BackupReportTest, EstimateAndProgressLines) {
                        "Estimated 49 record(s), 3.0 MiB in total\n");
   EXPECT_EQ(out.str(), "");
   EXPECT_EQ(ReadFile(machine), "ESTIMATE:49:120\n");
-  std::remove(machine.c_str());
 
   backup::BackupProgress::View v;
   v.records = 10;

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/support/temp_dir.h"
 #include "tools/common/exit_codes.h"
 #include "tools/common/machine_lines.h"
 #include "tools/common/progress.h"
@@ -80,17 +81,13 @@ TEST(MachineLinesTest, Formats) {
 }
 
 TEST(MachineLinesTest, AppendsLinesInOrderAndNamesTheFileOnFailure) {
-  std::string path = ::testing::TempDir() + "/abs_machine_order_" + std::to_string(::getpid());
-  std::remove(path.c_str());
+  aero::testing::TempDir tmp("abs-machine-order");
+  const std::string path = tmp.File("machine.txt");
   ASSERT_TRUE(AppendMachineLine(path, "PROGRESS:1").ok());
   ASSERT_TRUE(AppendMachineLine(path, "PROGRESS:2").ok());
-  std::ifstream in(path);
-  std::stringstream all;
-  all << in.rdbuf();
-  EXPECT_EQ(all.str(), "PROGRESS:1\nPROGRESS:2\n");
-  std::remove(path.c_str());
+  EXPECT_EQ(aero::testing::ReadFile(path), "PROGRESS:1\nPROGRESS:2\n");
 
-  Status dir = AppendMachineLine(::testing::TempDir(), "A");  // a directory cannot be appended to
+  Status dir = AppendMachineLine(tmp.path(), "A");  // a directory cannot be appended to
   EXPECT_EQ(dir.code(), ErrorCode::kIo);
   EXPECT_NE(dir.message().find("cannot open the machine-readable output"), std::string::npos) << dir.ToString();
   Status full = AppendMachineLine("/dev/full", "A");  // opens, but the write cannot be flushed
